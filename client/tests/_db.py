@@ -1,0 +1,149 @@
+"""Throwaway databases for the tests: create, deploy with Sqitch, revert, drop.
+
+The server comes from the first of these that is available:
+  1. ``ANIMUS_TEST_DATABASE_URL``: any PostgreSQL with pgmq, vector and pgtap installed
+     (a URL to a database the tests may ``CREATE DATABASE`` from);
+  2. testcontainers, when a Docker engine answers (the image from ``docker/postgres``);
+  3. the embedded cluster (``script/db``), started on demand.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def with_database(url: str, dbname: str) -> str:
+    """The same server URL, pointing at another database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+def libpq_env(url: str) -> dict[str, str]:
+    """libpq environment variables (for psql and sqitch) equivalent to a postgresql:// URL."""
+    parts = urlsplit(url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    env = dict(os.environ)
+    host = query.get("host") or parts.hostname or ""
+    if host:
+        env["PGHOST"] = host
+    port = query.get("port") or (str(parts.port) if parts.port else "")
+    if port:
+        env["PGPORT"] = port
+    if parts.username:
+        env["PGUSER"] = unquote(parts.username)
+    if parts.password:
+        env["PGPASSWORD"] = unquote(parts.password)
+    env["PGDATABASE"] = parts.path.lstrip("/") or "postgres"
+    return env
+
+
+def psql(url: str, sql: str) -> str:
+    out = subprocess.run(
+        ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        env=libpq_env(url),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip()
+
+
+def sqitch(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run sqitch against the database in ``url``; raise with its output on failure."""
+    env = libpq_env(url)
+    target = f"db:pg:{env['PGDATABASE']}"
+    cmd = ["sqitch", args[0], "--target", target, *args[1:]]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def deploy(url: str, embedding_dim: int) -> None:
+    sqitch(url, "deploy", "--set", f"embedding_dim={embedding_dim}")
+
+
+def revert(url: str) -> None:
+    sqitch(url, "revert", "-y")
+
+
+def create_database(server_url: str, prefix: str = "animus_pytest") -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    psql(server_url, f'CREATE DATABASE "{name}"')
+    return with_database(server_url, name)
+
+
+def drop_database(server_url: str, url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    psql(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def fresh_database(server_url: str, embedding_dim: int | None = 384) -> Iterator[str]:
+    """A new database on the server, deployed at ``embedding_dim`` (None: not deployed)."""
+    url = create_database(server_url)
+    try:
+        if embedding_dim is not None:
+            deploy(url, embedding_dim)
+        yield url
+    finally:
+        drop_database(server_url, url)
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env(timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+@contextmanager
+def server_url() -> Iterator[str]:
+    """A URL to a PostgreSQL server with the extensions, per the order in the module docstring."""
+    explicit = os.environ.get("ANIMUS_TEST_DATABASE_URL")
+    if explicit:
+        yield explicit
+        return
+    if os.environ.get("ANIMUS_TEST_USE_DOCKER", "1") == "1" and _docker_answers():
+        from testcontainers.core.image import DockerImage  # type: ignore[import-untyped]
+        from testcontainers.postgres import PostgresContainer  # type: ignore[import-untyped]
+
+        with DockerImage(path=str(ROOT), dockerfile_path="docker/postgres/Dockerfile") as image:
+            with PostgresContainer(str(image), driver=None) as pg:
+                yield pg.get_connection_url()
+        return
+    cluster = os.environ.get("ANIMUS_TEST_CLUSTER_URL")
+    if not cluster:
+        subprocess.run([str(ROOT / "script" / "db"), "start"], check=True)
+        cluster = subprocess.run(
+            [str(ROOT / "script" / "db"), "url", "postgres"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    yield cluster
+
+
+__all__ = [
+    "create_database",
+    "deploy",
+    "drop_database",
+    "fresh_database",
+    "libpq_env",
+    "psql",
+    "revert",
+    "server_url",
+    "sqitch",
+    "with_database",
+]

@@ -1,0 +1,7 @@
+-- Deploy animus:extensions to pg
+BEGIN;
+
+CREATE EXTENSION IF NOT EXISTS pgmq;
+CREATE EXTENSION IF NOT EXISTS vector;
+
+COMMIT;
