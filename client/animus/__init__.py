@@ -3,6 +3,77 @@
 Work queues with structural dedup (pgmq), semantic memory with hybrid search (pgvector and
 full-text search), and OpenTelemetry observability, all in one PostgreSQL. The logic lives in
 SQL functions in the ``animus`` schema; this package is a thin async client for them.
+
+``LocalEmbedder`` (offline MiniLM) is imported on first use, so ``import animus`` works without
+the ``local`` extra.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+from .chat import ChatModel, ChatResult, TokenUsage
+from .config import Config
+from .db import REQUIRED_CHANGES, Db, init_connection
+from .embeddings import Embedder, OpenAIEmbedder, embedder_from_config
+from .errors import (
+    AnimusError,
+    ConfigError,
+    DatabaseError,
+    EmbeddingDimensionMismatch,
+    InvalidInput,
+    NotFound,
+    ProviderError,
+    SchemaNotDeployed,
+    SchemaOutdated,
+)
+from .models import (
+    HybridMatch,
+    MemoryFilters,
+    MemoryMatch,
+    NewMemory,
+    NewWorkItem,
+    SubmitResult,
+    WorkItem,
+)
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LocalEmbedder":
+        from .embeddings import local_embedder_class
+
+        return local_embedder_class()
+    raise AttributeError(f"module 'animus' has no attribute {name!r}")
+
+
+__all__ = [
+    "REQUIRED_CHANGES",
+    "AnimusError",
+    "ChatModel",
+    "ChatResult",
+    "Config",
+    "ConfigError",
+    "DatabaseError",
+    "Db",
+    "Embedder",
+    "EmbeddingDimensionMismatch",
+    "HybridMatch",
+    "InvalidInput",
+    "LocalEmbedder",
+    "MemoryFilters",
+    "MemoryMatch",
+    "NewMemory",
+    "NewWorkItem",
+    "NotFound",
+    "OpenAIEmbedder",
+    "ProviderError",
+    "SchemaNotDeployed",
+    "SchemaOutdated",
+    "SubmitResult",
+    "TokenUsage",
+    "WorkItem",
+    "embedder_from_config",
+    "init_connection",
+]

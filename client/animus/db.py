@@ -1,0 +1,236 @@
+"""The connection to an animus database: pool, codecs, health check, and the one SQL exit.
+
+``Db`` holds the calls of ``work.WorkCalls`` and ``memory.MemoryCalls``; every statement they
+send goes through ``Db._send``, so instrumentation has a single place to hook in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from types import TracebackType
+from typing import Any, Self
+
+import asyncpg
+from pgvector.asyncpg import register_vector
+
+from . import sql
+from .config import Config
+from .embeddings import Embedder
+from .errors import (
+    AnimusError,
+    EmbeddingDimensionMismatch,
+    SchemaNotDeployed,
+    SchemaOutdated,
+    map_db_error,
+)
+from .memory import MemoryCalls
+from .work import WorkCalls
+
+#: The Sqitch changes (sqitch.plan) whose functions this client calls. Connect fails with
+#: SchemaOutdated when the database's registry lacks any of them.
+REQUIRED_CHANGES: tuple[str, ...] = (
+    "function_embedding_dim",
+    "function_create_queue",
+    "function_submit_work",
+    "function_submit_work_batch",
+    "function_read_work",
+    "function_complete_work",
+    "function_fail_work",
+    "function_extend_work",
+    "function_archive_work",
+    "function_delete_work",
+    "function_store_memory",
+    "function_store_memories",
+    "function_search_memory",
+    "function_hybrid_search",
+)
+
+_DEPLOY_HINT = "run `sqitch deploy` (locally: script/db deploy) against this database"
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _json_dumps(value: Any) -> str:
+    return json.dumps(value, default=_json_default)
+
+
+async def init_connection(connection: asyncpg.Connection) -> None:
+    """Register the codecs the client relies on: jsonb/json as Python objects, pgvector.
+
+    ``Db.connect`` runs this on each connection of the pools it builds. Pass it as
+    ``init=animus.init_connection`` when you build a pool to hand to ``Db.connect(pool=...)``.
+    """
+    for json_type in ("jsonb", "json"):
+        await connection.set_type_codec(
+            json_type, encoder=_json_dumps, decoder=json.loads, schema="pg_catalog"
+        )
+    try:
+        await register_vector(connection)
+    except ValueError as exc:
+        # No vector extension: the schema is not deployed, which the health check reports.
+        if not str(exc).startswith("unknown type"):
+            raise
+
+
+class Db(WorkCalls, MemoryCalls):
+    """An animus database. Build it with ``await Db.connect(...)``; close it with ``close()``
+    or ``async with``. It closes only the pool it opened, never the caller's pool or connection.
+    """
+
+    def __init__(
+        self,
+        executor: asyncpg.Pool | asyncpg.Connection,
+        *,
+        owned: bool,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self._executor = executor
+        self._owned = owned
+        self.embedder = embedder
+
+    @classmethod
+    async def connect(
+        cls,
+        target: str | Config | None = None,
+        *,
+        embedder: Embedder | None = None,
+        pool: asyncpg.Pool | None = None,
+        connection: asyncpg.Connection | None = None,
+        min_size: int | None = None,
+        max_size: int | None = None,
+    ) -> Db:
+        """Connect and check the database before returning.
+
+        ``target`` is a postgresql:// URL or a ``Config``. Instead, pass the caller's ``pool``
+        (built with ``init=animus.init_connection``) or ``connection`` (the codecs are
+        registered on it); those stay open when the ``Db`` closes.
+
+        Raises ``SchemaNotDeployed``, ``SchemaOutdated`` (the Sqitch registry lacks a change
+        in ``REQUIRED_CHANGES``) or ``EmbeddingDimensionMismatch`` (``embedder.dimensions``
+        differs from ``animus.embedding_dim()``).
+        """
+        given = [x for x in (target, pool, connection) if x is not None]
+        if len(given) != 1:
+            raise TypeError("Db.connect takes exactly one of: a URL or Config, pool=, connection=")
+        executor: asyncpg.Pool | asyncpg.Connection
+        if pool is not None:
+            executor, owned = pool, False
+        elif connection is not None:
+            try:
+                await init_connection(connection)
+            except (asyncpg.PostgresError, OSError) as exc:
+                raise map_db_error(exc) from exc
+            executor, owned = connection, False
+        else:
+            executor = await _create_pool(target, min_size, max_size)
+            owned = True
+        db = cls(executor, owned=owned, embedder=embedder)
+        try:
+            await db.check()
+        except BaseException:
+            await db.close()
+            raise
+        return db
+
+    async def check(self) -> None:
+        """The health check ``connect`` runs: schema, Sqitch changes, embedding dimension."""
+        probe = await self._send("fetchrow", sql.HEALTH_PROBE)
+        if not (probe["schema_deployed"] and probe["has_embedding_dim"]):
+            raise SchemaNotDeployed(
+                "the animus schema is not deployed in this database", hint=_DEPLOY_HINT
+            )
+        if probe["registry_readable"]:
+            deployed = {r["change"] for r in await self._send("fetch", sql.DEPLOYED_CHANGES)}
+            missing = [c for c in REQUIRED_CHANGES if c not in deployed]
+            if missing:
+                raise SchemaOutdated(
+                    "the database's animus schema is older than this client: missing Sqitch "
+                    f"changes {', '.join(missing)}",
+                    hint=_DEPLOY_HINT,
+                )
+        if not self._owned and not isinstance(await self._send("fetchval", sql.JSONB_PROBE), dict):
+            raise AnimusError(
+                "the pool lacks the animus codecs",
+                hint="build it with asyncpg.create_pool(..., init=animus.init_connection)",
+            )
+        if self.embedder is not None:
+            dim = await self.embedding_dim()
+            if dim != self.embedder.dimensions:
+                raise EmbeddingDimensionMismatch(
+                    f"the database stores {dim}-dimensional embeddings but the embedder "
+                    f"{self.embedder.model!r} makes {self.embedder.dimensions}-dimensional ones",
+                    expected=dim,
+                    actual=self.embedder.dimensions,
+                    hint="use an embedder with the deployed dimension, or deploy with "
+                    f"`sqitch deploy --set embedding_dim={self.embedder.dimensions}`",
+                )
+
+    async def embedding_dim(self) -> int:
+        """The dimension the schema was deployed with (``animus.embedding_dim()``)."""
+        dim: int = await self._send("fetchval", sql.EMBEDDING_DIM)
+        return dim
+
+    @property
+    def pool(self) -> asyncpg.Pool | None:
+        """The pool in use (None when the Db wraps a single connection)."""
+        return self._executor if isinstance(self._executor, asyncpg.Pool) else None
+
+    async def _send(self, method: sql.FetchMethod, query: str, *args: Any) -> Any:
+        # The single exit for SQL: tracing and the sqlcommenter wrap this method.
+        try:
+            return await getattr(self._executor, method)(query, *args)
+        except (asyncpg.PostgresError, OSError) as exc:
+            raise map_db_error(exc) from exc
+
+    async def close(self) -> None:
+        """Close the pool if this Db opened it; a caller's pool or connection stays open."""
+        if self._owned and isinstance(self._executor, asyncpg.Pool):
+            await self._executor.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        kind = "pool" if isinstance(self._executor, asyncpg.Pool) else "connection"
+        return f"<Db {kind} owned={self._owned} embedder={self.embedder!r}>"
+
+
+async def _create_pool(
+    target: str | Config | None, min_size: int | None, max_size: int | None
+) -> asyncpg.Pool:
+    if isinstance(target, Config):
+        dsn = target.database_url.get_secret_value()
+        min_size = target.pool_min_size if min_size is None else min_size
+        max_size = target.pool_max_size if max_size is None else max_size
+    elif isinstance(target, str):
+        dsn = target
+    else:
+        raise TypeError("Db.connect needs a URL or a Config")
+    min_size = 1 if min_size is None else min_size
+    max_size = max(10, min_size) if max_size is None else max_size
+    try:
+        pool: asyncpg.Pool = await asyncpg.create_pool(
+            dsn, min_size=min_size, max_size=max_size, init=init_connection
+        )
+    except (asyncpg.PostgresError, OSError) as exc:
+        raise map_db_error(exc) from exc
+    return pool
+
+
+__all__ = ["REQUIRED_CHANGES", "Db", "init_connection"]

@@ -1,0 +1,254 @@
+"""One exception hierarchy for everything the client raises.
+
+Database errors are mapped by SQLSTATE, never by message text (messages are localised). The
+project's own codes (class ``AN``, listed in docs/errors.md) each have a class; the standard codes
+the client meets in practice are mapped too. Every mapped exception keeps the server's message,
+hint, detail and SQLSTATE, and is raised ``from`` the driver's exception.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import asyncpg
+
+
+class AnimusError(Exception):
+    """Base of every exception the animus client raises."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        sqlstate: str | None = None,
+        hint: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.sqlstate = sqlstate
+        self.hint = hint
+        self.detail = detail
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.detail:
+            text += f"\nDETAIL: {self.detail}"
+        if self.hint:
+            text += f"\nHINT: {self.hint}"
+        if self.sqlstate:
+            text += f"\nSQLSTATE: {self.sqlstate}"
+        return text
+
+
+class ConfigError(AnimusError):
+    """The configuration is incomplete or invalid. ``problems`` names every offending variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            "invalid animus configuration:\n" + "\n".join(f"  - {p}" for p in problems),
+            hint="set the variables in the environment or in .env (see .env.example)",
+        )
+
+
+class ProviderError(AnimusError):
+    """An embedding or chat provider answered with an error the SDK did not retry away."""
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class DatabaseError(AnimusError):
+    """An error raised by PostgreSQL that has no more specific class."""
+
+
+class SchemaNotDeployed(DatabaseError):
+    """The animus schema (or a function of it) is missing from the database."""
+
+
+class SchemaOutdated(DatabaseError):
+    """The database's Sqitch registry lacks changes this client needs."""
+
+
+class RetryableError(DatabaseError):
+    """Serialization failure or deadlock (40001, 40P01): run the call again."""
+
+
+class TimeoutError(DatabaseError, builtins.TimeoutError):
+    """The statement was canceled, e.g. by statement_timeout (57014)."""
+
+
+class PermissionDenied(DatabaseError):
+    """The role lacks a privilege (42501): grant it animus_app or animus_ops."""
+
+
+class ConnectionError(DatabaseError, builtins.ConnectionError):
+    """The connection to PostgreSQL failed or was lost (SQLSTATE class 08)."""
+
+
+class InvalidDeploySetting(DatabaseError):
+    """AN000: a Sqitch variable is out of range at deploy time."""
+
+
+class InvalidInput(DatabaseError):
+    """Base of the errors about a bad argument: fix the call, do not retry it."""
+
+
+class InvalidQueueName(InvalidInput):
+    """AN001: empty, longer than 47 characters, or not ``[a-z_][a-z0-9_]*``."""
+
+
+class NotFound(DatabaseError):
+    """Base of the errors about something that does not exist."""
+
+
+class UnknownQueue(NotFound):
+    """AN002: the queue was never created with ``create_queue``."""
+
+
+class UnknownWorkItem(NotFound):
+    """AN003: no work item has that id (or matches that queue and msg_id)."""
+
+
+class InvalidStateTransition(DatabaseError):
+    """AN004: the item's state does not allow the call."""
+
+
+class InvalidParams(InvalidInput):
+    """AN005: ``params`` is not a JSON object."""
+
+
+class FieldTooLarge(InvalidInput):
+    """AN006: a field is over its limit."""
+
+
+class InvalidBatch(InvalidInput):
+    """AN007: a batch is not a JSON array of objects, or an item lacks a required field."""
+
+
+class InvalidArgument(InvalidInput):
+    """AN008: any other bad argument (empty names, negative delays, out-of-range counts)."""
+
+
+class UnknownFilterKey(InvalidInput):
+    """AN010: ``filters`` has a key the search functions do not know."""
+
+
+class InvalidFilterValue(InvalidInput):
+    """AN011: a filter value has the wrong type."""
+
+
+class EmbeddingDimensionMismatch(InvalidInput):
+    """AN012, or found at connect: an embedding's length differs from ``animus.embedding_dim()``.
+
+    ``expected`` and ``actual`` hold the two numbers when the client detected the mismatch.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected: int | None = None,
+        actual: int | None = None,
+        sqlstate: str | None = None,
+        hint: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(message, sqlstate=sqlstate, hint=hint, detail=detail)
+        self.expected = expected
+        self.actual = actual
+
+
+class InvalidEmbedding(InvalidInput):
+    """AN013: an embedding is empty, contains NaN or infinity, or is all zeros."""
+
+
+class InvalidMetadata(InvalidInput):
+    """AN014: ``metadata`` is not a JSON object."""
+
+
+#: Exception class for each SQLSTATE the client maps exactly.
+SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
+    "AN000": InvalidDeploySetting,
+    "AN001": InvalidQueueName,
+    "AN002": UnknownQueue,
+    "AN003": UnknownWorkItem,
+    "AN004": InvalidStateTransition,
+    "AN005": InvalidParams,
+    "AN006": FieldTooLarge,
+    "AN007": InvalidBatch,
+    "AN008": InvalidArgument,
+    "AN010": UnknownFilterKey,
+    "AN011": InvalidFilterValue,
+    "AN012": EmbeddingDimensionMismatch,
+    "AN013": InvalidEmbedding,
+    "AN014": InvalidMetadata,
+    "40001": RetryableError,
+    "40P01": RetryableError,
+    "57014": TimeoutError,
+    "42501": PermissionDenied,
+    "3F000": SchemaNotDeployed,
+    "42883": SchemaNotDeployed,
+}
+
+
+def error_class(sqlstate: str | None) -> type[DatabaseError]:
+    """The exception class for a SQLSTATE (class 08 is any connection failure)."""
+    if sqlstate is None:
+        return DatabaseError
+    exact = SQLSTATE_ERRORS.get(sqlstate)
+    if exact is not None:
+        return exact
+    if sqlstate.startswith("08"):
+        return ConnectionError
+    return DatabaseError
+
+
+def map_db_error(exc: BaseException) -> AnimusError:
+    """The animus exception for a driver exception; raise it ``from exc``."""
+    if isinstance(exc, asyncpg.PostgresError):
+        sqlstate: str | None = getattr(exc, "sqlstate", None)
+        return error_class(sqlstate)(
+            getattr(exc, "message", None) or str(exc),
+            sqlstate=sqlstate,
+            hint=getattr(exc, "hint", None),
+            detail=getattr(exc, "detail", None),
+        )
+    if isinstance(exc, OSError):  # refused, unreachable, or timed out (TimeoutError is an OSError)
+        return ConnectionError(f"cannot reach PostgreSQL: {exc}")
+    return AnimusError(str(exc))
+
+
+__all__ = [
+    "SQLSTATE_ERRORS",
+    "AnimusError",
+    "ConfigError",
+    "ConnectionError",
+    "DatabaseError",
+    "EmbeddingDimensionMismatch",
+    "FieldTooLarge",
+    "InvalidArgument",
+    "InvalidBatch",
+    "InvalidDeploySetting",
+    "InvalidEmbedding",
+    "InvalidFilterValue",
+    "InvalidInput",
+    "InvalidMetadata",
+    "InvalidParams",
+    "InvalidQueueName",
+    "InvalidStateTransition",
+    "NotFound",
+    "PermissionDenied",
+    "ProviderError",
+    "RetryableError",
+    "SchemaNotDeployed",
+    "SchemaOutdated",
+    "TimeoutError",
+    "UnknownFilterKey",
+    "UnknownQueue",
+    "UnknownWorkItem",
+    "error_class",
+    "map_db_error",
+]

@@ -1,0 +1,116 @@
+"""Semantic-memory calls. Embeddings are computed here; storage and ranking are SQL functions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from . import sql
+from .embeddings import Embedder
+from .errors import AnimusError
+from .models import HybridMatch, MemoryFilters, MemoryMatch, NewMemory
+
+Filters = MemoryFilters | Mapping[str, Any] | None
+
+
+class MemoryCalls(sql.SqlCaller):
+    """The semantic-memory half of ``Db``."""
+
+    #: The embedder used when a call is not given one (set by ``Db.connect``).
+    embedder: Embedder | None
+
+    async def store_memories(
+        self,
+        docs: Sequence[NewMemory],
+        embedder: Embedder | None = None,
+        *,
+        batch_size: int = 256,
+    ) -> list[int]:
+        """Embed ``docs`` in batches, then store them all in one call; ids in input order.
+
+        Storing the same content and memory_type again returns the existing id, merges the
+        metadata and replaces the embedding (that is how a memory is re-embedded).
+        """
+        if not docs:
+            return []
+        chosen = self._embedder(embedder)
+        vectors: list[list[float]] = []
+        for start in range(0, len(docs), batch_size):
+            texts = [doc.content for doc in docs[start : start + batch_size]]
+            vectors.extend(await chosen.embed(texts))
+        if len(vectors) != len(docs):
+            raise AnimusError(f"the embedder returned {len(vectors)} vectors for {len(docs)} docs")
+        items = [
+            {
+                "content": doc.content,
+                "memory_type": doc.memory_type,
+                "source": doc.source,
+                "metadata": doc.metadata,
+                "embedding": [float(x) for x in vector],
+                "embedding_model": chosen.model,
+            }
+            for doc, vector in zip(docs, vectors, strict=True)
+        ]
+        ids: list[int] = await self._send("fetchval", sql.STORE_MEMORIES, items)
+        return ids
+
+    async def search_memory(
+        self,
+        query: str | Sequence[float],
+        limit: int = 10,
+        embedder: Embedder | None = None,
+        filters: Filters = None,
+    ) -> list[MemoryMatch]:
+        """The ``limit`` memories closest to ``query`` (a text to embed, or a vector)."""
+        vector = await self._vector(query, embedder)
+        records = await self._send(
+            "fetch", sql.SEARCH_MEMORY, vector, limit, _filters_json(filters)
+        )
+        return [MemoryMatch.from_record(r) for r in records]
+
+    async def hybrid_search(
+        self,
+        text: str,
+        embedding: Sequence[float] | Embedder | None = None,
+        limit: int = 10,
+        filters: Filters = None,
+    ) -> list[HybridMatch]:
+        """Vector and keyword search fused (RRF). ``embedding`` is the query's vector, or an
+        embedder to compute it with (default: the ``Db``'s embedder)."""
+        if embedding is None or isinstance(embedding, Embedder):
+            vector = await self._vector(text, embedding)
+        else:
+            vector = embedding
+        records = await self._send(
+            "fetch", sql.HYBRID_SEARCH, text, vector, limit, _filters_json(filters)
+        )
+        return [HybridMatch.from_record(r) for r in records]
+
+    def _embedder(self, embedder: Embedder | None) -> Embedder:
+        chosen = embedder or self.embedder
+        if chosen is None:
+            raise AnimusError(
+                "no embedder: pass one to this call or to Db.connect(..., embedder=...)"
+            )
+        return chosen
+
+    async def _vector(
+        self, query: str | Sequence[float], embedder: Embedder | None
+    ) -> Sequence[float]:
+        if not isinstance(query, str):
+            return query
+        (vector,) = await self._embedder(embedder).embed([query])
+        return vector
+
+
+def _filters_json(filters: Filters) -> Mapping[str, Any]:
+    """Typed filters are checked here; a plain mapping goes as-is, and the database rejects
+    unknown keys (UnknownFilterKey) and wrong types (InvalidFilterValue)."""
+    if filters is None:
+        return {}
+    if isinstance(filters, MemoryFilters):
+        return filters.to_json()
+    return filters
+
+
+__all__ = ["MemoryCalls"]

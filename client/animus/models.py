@@ -1,0 +1,139 @@
+"""Pydantic models: one per SQL composite type (docs/sql-contract.md), plus the inputs.
+
+Result models mirror ``animus.submit_result``, ``animus.work_delivery``, ``animus.memory_match``
+and ``animus.hybrid_match`` column for column, and are built from the record by column name.
+``from_record`` validates ``dict(record)``: pydantic-core's validator measured faster than
+``model_construct`` (WorkItem 3.1 µs against 12 µs; SubmitResult 1.6 µs against 4.2 µs).
+Input models validate strictly (unknown fields are an error) before anything reaches the
+database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal, Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Row(BaseModel):
+    """A row of a composite type returned by an animus function."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Self:
+        """Build from a database record (columns matched by name)."""
+        return cls.model_validate(dict(record))
+
+
+class SubmitResult(_Row):
+    """``animus.submit_result``: what ``submit_work`` did with one item."""
+
+    work_id: UUID
+    status: Literal["queued", "merged"]
+    merged_into: UUID | None = None
+    msg_id: int | None = None
+
+
+class WorkItem(_Row):
+    """``animus.work_delivery``: a delivered message joined with its work item."""
+
+    msg_id: int
+    read_ct: int
+    enqueued_at: datetime
+    vt: datetime
+    id: UUID
+    queue_name: str
+    work_type: str
+    dedup_key: str | None
+    source: str
+    trigger_info: str | None
+    params: dict[str, Any]
+    priority: int
+    state: str
+    parent_id: UUID | None
+    attempts: int
+    max_attempts: int | None
+    created_at: datetime
+    updated_at: datetime
+    traceparent: str | None
+    tracestate: str | None
+
+
+class MemoryMatch(_Row):
+    """``animus.memory_match``: one memory found by ``search_memory`` (score = cosine)."""
+
+    id: int
+    content: str
+    memory_type: str
+    source: str | None
+    metadata: dict[str, Any]
+    created_at: datetime
+    score: float
+
+
+class HybridMatch(MemoryMatch):
+    """``animus.hybrid_match``: a fused result, with each leg's 1-based rank (None: absent)."""
+
+    vector_rank: int | None
+    keyword_rank: int | None
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewWorkItem(_Input):
+    """The arguments of ``animus.submit_work``."""
+
+    queue_name: str
+    work_type: str
+    source: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    dedup_key: str | None = None
+    trigger_info: str | None = None
+    priority: int = 0
+    parent_id: UUID | None = None
+    max_attempts: int | None = None
+    delay_seconds: int = 0
+
+
+class NewMemory(_Input):
+    """One memory to store; the client computes its embedding."""
+
+    content: str
+    memory_type: str
+    source: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class MemoryFilters(_Input):
+    """The ``filters`` argument of the search functions (serialised to jsonb).
+
+    ``created_after`` is inclusive and ``created_before`` exclusive; ``metadata`` matches by
+    containment.
+    """
+
+    memory_type: str | list[str] | None = None
+    source: str | None = None
+    metadata: dict[str, Any] | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The filters object, with unset filters left out."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+__all__ = [
+    "HybridMatch",
+    "MemoryFilters",
+    "MemoryMatch",
+    "NewMemory",
+    "NewWorkItem",
+    "SubmitResult",
+    "WorkItem",
+]

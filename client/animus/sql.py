@@ -1,0 +1,108 @@
+"""Every SQL statement the client sends, and the one method through which they all go.
+
+Each statement calls one ``animus`` function with named arguments and explicit casts, so that a
+reader can match it to the function's signature (DESIGN.md, "SQL API") and so that asyncpg's
+prepared-statement cache holds one entry per constant.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Literal
+
+# --- health check at connect -------------------------------------------------------------------
+
+#: Is the schema there, does it record its embedding dimension, can we read Sqitch's registry?
+HEALTH_PROBE = """
+SELECT to_regnamespace('animus') IS NOT NULL AS schema_deployed,
+       to_regprocedure('animus.embedding_dim()') IS NOT NULL AS has_embedding_dim,
+       to_regclass('sqitch.changes') IS NOT NULL
+           AND has_table_privilege('sqitch.changes', 'SELECT') AS registry_readable
+"""
+
+EMBEDDING_DIM = "SELECT animus.embedding_dim()"
+
+#: Decodes to a dict only when the connection has the client's codecs (a caller's pool may not).
+JSONB_PROBE = "SELECT '{}'::jsonb"
+
+#: The Sqitch changes deployed in this database for the animus project.
+DEPLOYED_CHANGES = "SELECT change FROM sqitch.changes WHERE project = 'animus'"
+
+# --- work queue --------------------------------------------------------------------------------
+
+CREATE_QUEUE = "SELECT animus.create_queue(queue_name => $1::text)"
+
+SUBMIT_WORK = """SELECT * FROM animus.submit_work(
+    queue_name => $1::text, work_type => $2::text, source => $3::text, params => $4::jsonb,
+    dedup_key => $5::text, trigger_info => $6::text, priority => $7::integer,
+    parent_id => $8::uuid, max_attempts => $9::integer, delay_seconds => $10::integer)"""
+
+SUBMIT_WORK_BATCH = "SELECT * FROM animus.submit_work_batch(items => $1::jsonb)"
+
+READ_WORK = """SELECT * FROM animus.read_work(
+    queue_name => $1::text, vt_seconds => $2::integer, qty => $3::integer)"""
+
+COMPLETE_WORK = """SELECT animus.complete_work(
+    work_id => $1::uuid, outcome_data => $2::jsonb, outcome_ms => $3::bigint)"""
+
+FAIL_WORK = """SELECT animus.fail_work(
+    work_id => $1::uuid, error => $2::text, retry_delay_seconds => $3::integer)"""
+
+EXTEND_WORK = "SELECT animus.extend_work(work_id => $1::uuid, vt_seconds => $2::integer)"
+
+ARCHIVE_WORK = "SELECT animus.archive_work(queue_name => $1::text, msg_id => $2::bigint)"
+
+DELETE_WORK = "SELECT animus.delete_work(queue_name => $1::text, msg_id => $2::bigint)"
+
+# --- semantic memory ---------------------------------------------------------------------------
+
+STORE_MEMORY = """SELECT animus.store_memory(
+    content => $1::text, memory_type => $2::text, embedding => $3::public.vector,
+    source => $4::text, metadata => $5::jsonb, embedding_model => $6::text)"""
+
+STORE_MEMORIES = "SELECT animus.store_memories(items => $1::jsonb)"
+
+SEARCH_MEMORY = """SELECT * FROM animus.search_memory(
+    query_embedding => $1::public.vector, match_count => $2::integer, filters => $3::jsonb)"""
+
+HYBRID_SEARCH = """SELECT * FROM animus.hybrid_search(
+    query_text => $1::text, query_embedding => $2::public.vector, match_count => $3::integer,
+    filters => $4::jsonb)"""
+
+
+FetchMethod = Literal["fetch", "fetchrow", "fetchval", "execute"]
+
+
+class SqlCaller(ABC):
+    """Something that sends the statements above: the ``Db``.
+
+    The call modules (``work``, ``memory``) are mixins over this class, so every statement goes
+    out through ``_send``: the one place where tracing and sqlcommenter comments hook in.
+    """
+
+    @abstractmethod
+    async def _send(self, method: FetchMethod, query: str, *args: Any) -> Any:
+        """Run ``query`` with asyncpg's ``method``; raise animus errors."""
+
+
+__all__ = [
+    "ARCHIVE_WORK",
+    "COMPLETE_WORK",
+    "CREATE_QUEUE",
+    "DELETE_WORK",
+    "DEPLOYED_CHANGES",
+    "EMBEDDING_DIM",
+    "EXTEND_WORK",
+    "FAIL_WORK",
+    "HEALTH_PROBE",
+    "HYBRID_SEARCH",
+    "JSONB_PROBE",
+    "READ_WORK",
+    "SEARCH_MEMORY",
+    "STORE_MEMORIES",
+    "STORE_MEMORY",
+    "SUBMIT_WORK",
+    "SUBMIT_WORK_BATCH",
+    "FetchMethod",
+    "SqlCaller",
+]
