@@ -103,6 +103,7 @@ class ChatModel:
             return cls.anthropic(
                 chosen,
                 api_key=config.require_anthropic_key(),
+                base_url=config.anthropic_base_url,
                 max_retries=config.llm_max_retries,
                 timeout=config.llm_timeout_seconds,
             )

@@ -68,6 +68,9 @@ class Config(BaseSettings):
     anthropic_api_key: SecretStr | None = Field(
         default=None, validation_alias=_env("ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY")
     )
+    anthropic_base_url: str = Field(
+        default=ANTHROPIC_OPENAI_BASE_URL, validation_alias=_env("ANTHROPIC_BASE_URL")
+    )
     chat_provider: Literal["openai", "anthropic"] = Field(
         default="openai", validation_alias=_env("CHAT_PROVIDER")
     )
