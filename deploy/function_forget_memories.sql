@@ -10,7 +10,7 @@ DECLARE
     f animus.memory_filter;
     forgotten bigint;
 BEGIN
-    f := animus._memory_filter(filters);
+    f := animus._parse_memory_filter(filters);
     IF f IS NULL OR (f.memory_types IS NULL AND f.source IS NULL AND f.metadata IS NULL
                      AND f.created_after IS NULL AND f.created_before IS NULL) THEN
         RAISE EXCEPTION 'forget_memories needs at least one filter'

@@ -41,7 +41,7 @@ BEGIN
             USING ERRCODE = 'AN008', HINT = 'Use rrf (reciprocal rank fusion) or score (min-max scaled scores).';
     END IF;
     PERFORM animus._check_embedding(query_embedding);
-    f := animus._memory_filter(filters);
+    f := animus._parse_memory_filter(filters);
     pool := greatest(4 * match_count, 40);
     PERFORM set_config('hnsw.ef_search', least(greatest(100, 2 * pool), 1000)::text, true);
 

@@ -14,7 +14,7 @@ BEGIN
         RAISE EXCEPTION 'match_count must be between 1 and 1000, got %', match_count
             USING ERRCODE = 'AN008', HINT = 'Ask for fewer rows, or page with filters.';
     END IF;
-    f := animus._memory_filter(filters);
+    f := animus._parse_memory_filter(filters);
 
     RETURN QUERY
     SELECT m.id, m.content, m.memory_type, m.source, m.metadata, m.created_at, k.score

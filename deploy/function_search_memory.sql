@@ -21,7 +21,7 @@ BEGIN
             USING ERRCODE = 'AN008', HINT = 'Ask for fewer rows, or page with filters.';
     END IF;
     PERFORM animus._check_embedding(query_embedding);
-    f := animus._memory_filter(filters);
+    f := animus._parse_memory_filter(filters);
     PERFORM set_config('hnsw.ef_search', least(greatest(100, 2 * match_count), 1000)::text, true);
 
     RETURN QUERY

@@ -9,6 +9,6 @@ CREATE TYPE animus.memory_filter AS (
     created_after  timestamptz,
     created_before timestamptz);
 COMMENT ON TYPE animus.memory_filter IS
-    'Validated memory filters (animus._memory_filter): NULL fields do not filter; metadata is a containment pattern.';
+    'Validated memory filters (animus._parse_memory_filter): NULL fields do not filter; metadata is a containment pattern.';
 
 COMMIT;

@@ -1,8 +1,8 @@
--- Deploy animus:function__memory_filter to pg
+-- Deploy animus:function__parse_memory_filter to pg
 -- The one place that parses and validates the filters jsonb of every memory function.
 BEGIN;
 
-CREATE FUNCTION animus._memory_filter(filters jsonb) RETURNS animus.memory_filter
+CREATE FUNCTION animus._parse_memory_filter(filters jsonb) RETURNS animus.memory_filter
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -76,9 +76,9 @@ BEGIN
     RETURN result;
 END
 $$;
-COMMENT ON FUNCTION animus._memory_filter(jsonb) IS
+COMMENT ON FUNCTION animus._parse_memory_filter(jsonb) IS
     'Private: parse and validate a memory filters object. NULL or {} means no filter. '
     'Raises AN010 (unknown key), AN011 (value of the wrong type).';
-REVOKE EXECUTE ON FUNCTION animus._memory_filter(jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION animus._parse_memory_filter(jsonb) FROM PUBLIC;
 
 COMMIT;

@@ -1,6 +1,0 @@
--- Verify animus:function__memory_filter on pg
-BEGIN;
-
-SELECT 1/COUNT(*) FROM pg_catalog.pg_proc WHERE oid = to_regprocedure('animus._memory_filter(jsonb)');
-
-ROLLBACK;
