@@ -1,0 +1,6 @@
+-- Revert animus:table_memories from pg
+BEGIN;
+
+DROP TABLE animus.memories;
+
+COMMIT;

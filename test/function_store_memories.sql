@@ -1,0 +1,41 @@
+-- pgTAP: animus.store_memories(), the batch form.
+BEGIN;
+SELECT plan(14);
+
+SELECT has_function('animus', 'store_memories', ARRAY['jsonb'], 'animus.store_memories(jsonb) exists');
+SELECT function_returns('animus', 'store_memories', ARRAY['jsonb'], 'setof bigint', 'it returns one id per item');
+SELECT is_definer('animus', 'store_memories', ARRAY['jsonb'], 'it is security definer');
+
+SELECT animus.store_memory('already here', 'batch', '[0, 0, 1]') AS existing \gset
+CREATE TEMP TABLE got AS
+SELECT row_number() OVER () AS n, id FROM animus.store_memories($$[
+    {"content": "one", "memory_type": "batch", "embedding": [1, 0, 0], "source": "s1", "metadata": {"k": 1}, "embedding_model": "m"},
+    {"content": "two", "memory_type": "batch", "embedding": [0, 1, 0]},
+    {"content": "one", "memory_type": "batch", "embedding": [1, 1, 0], "metadata": {"j": 2}},
+    {"content": "already here", "memory_type": "batch", "embedding": [0, 1, 1]}
+]$$) AS id;
+SELECT is((SELECT count(*)::int FROM got), 4, 'one id per item');
+SELECT is((SELECT id FROM got WHERE n = 3), (SELECT id FROM got WHERE n = 1), 'a duplicate inside the batch gets the first item''s id');
+SELECT is((SELECT id FROM got WHERE n = 4), :existing::bigint, 'an item already stored gets the existing id');
+SELECT ok((SELECT id FROM got WHERE n = 1) < (SELECT id FROM got WHERE n = 2), 'ids come back in input order');
+SELECT results_eq(
+    $$SELECT metadata, embedding::text, source FROM animus.memories WHERE content = 'one' AND memory_type = 'batch'$$,
+    $$VALUES ('{"j": 2, "k": 1}'::jsonb, '[1,1,0]', 's1')$$,
+    'later items merge into earlier ones like repeated store_memory calls');
+
+SELECT throws_ok($$SELECT * FROM animus.store_memories('{"content": "x"}')$$, 'AN007', NULL, 'items must be an array');
+SELECT throws_ok($$SELECT * FROM animus.store_memories('[{"content": "ok", "memory_type": "batch", "embedding": [1, 0, 0]}, {"content": "x"}]')$$,
+                 'AN007', NULL, 'an item without memory_type or embedding');
+SELECT throws_ok($$SELECT * FROM animus.store_memories('[{"content": "fine", "memory_type": "batch", "embedding": [1, 0, 0]}, {"content": "bad", "memory_type": "batch", "embedding": [1, 0]}]')$$,
+                 'AN012', NULL, 'an item''s own error keeps its SQLSTATE');
+SELECT is((SELECT count(*)::int FROM animus.memories WHERE content IN ('ok', 'fine', 'bad')), 0, 'a failed batch writes nothing');
+
+SET LOCAL ROLE animus_app;
+SELECT lives_ok($$SELECT * FROM animus.store_memories('[{"content": "app", "memory_type": "batch", "embedding": [1, 1, 1]}]')$$, 'animus_app may store batches');
+RESET ROLE;
+SET LOCAL ROLE animus_ops;
+SELECT throws_ok($$SELECT * FROM animus.store_memories('[{"content": "ops", "memory_type": "batch", "embedding": [1, 1, 1]}]')$$, '42501', NULL, 'animus_ops may not');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,6 @@
+-- Verify animus:type_memory_match on pg
+BEGIN;
+
+SELECT 1/COUNT(*) FROM pg_catalog.pg_type WHERE oid = to_regtype('animus.memory_match');
+
+ROLLBACK;
