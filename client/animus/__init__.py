@@ -10,7 +10,7 @@ the ``local`` extra.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .chat import ChatModel, ChatResult, TokenUsage
 from .config import Config
@@ -36,6 +36,9 @@ from .models import (
     SubmitResult,
     WorkItem,
 )
+
+if TYPE_CHECKING:
+    from .local_embedder import LocalEmbedder
 
 __version__ = "0.1.0"
 

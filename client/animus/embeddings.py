@@ -8,7 +8,6 @@ extra). Both have ``model``, ``provider``, ``dimensions`` and ``async embed(text
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -167,9 +166,9 @@ class OpenAIEmbedder:
 
 def local_embedder_class() -> type[Embedder]:
     """``LocalEmbedder``, imported on first use so the core install needs no onnxruntime."""
-    module = importlib.import_module("animus.local_embedder")
-    cls: type[Embedder] = module.LocalEmbedder
-    return cls
+    from .local_embedder import LocalEmbedder
+
+    return LocalEmbedder
 
 
 def embedder_from_config(config: Config) -> Embedder:

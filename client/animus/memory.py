@@ -51,8 +51,8 @@ class MemoryCalls(sql.SqlCaller):
             }
             for doc, vector in zip(docs, vectors, strict=True)
         ]
-        ids: list[int] = await self._send("fetchval", sql.STORE_MEMORIES, items)
-        return ids
+        records = await self._send("fetch", sql.STORE_MEMORIES, items)
+        return [r["id"] for r in records]
 
     async def search_memory(
         self,
@@ -74,16 +74,38 @@ class MemoryCalls(sql.SqlCaller):
         embedding: Sequence[float] | Embedder | None = None,
         limit: int = 10,
         filters: Filters = None,
+        *,
+        rrf_k: int | None = None,
+        vector_weight: float | None = None,
+        keyword_weight: float | None = None,
     ) -> list[HybridMatch]:
-        """Vector and keyword search fused (RRF). ``embedding`` is the query's vector, or an
-        embedder to compute it with (default: the ``Db``'s embedder)."""
+        """Vector and keyword search fused with Reciprocal Rank Fusion.
+
+        ``embedding`` is the query's vector, or an embedder to compute it with (default: the
+        ``Db``'s embedder). ``rrf_k`` and the two weights tune the fusion; left out, the
+        function's own defaults apply.
+        """
         if embedding is None or isinstance(embedding, Embedder):
             vector = await self._vector(text, embedding)
         else:
             vector = embedding
-        records = await self._send(
-            "fetch", sql.HYBRID_SEARCH, text, vector, limit, _filters_json(filters)
-        )
+        filters_json = _filters_json(filters)
+        if rrf_k is None and vector_weight is None and keyword_weight is None:
+            records = await self._send(
+                "fetch", sql.HYBRID_SEARCH, text, vector, limit, filters_json
+            )
+        else:
+            records = await self._send(
+                "fetch",
+                sql.HYBRID_SEARCH_TUNED,
+                text,
+                vector,
+                limit,
+                filters_json,
+                sql.HYBRID_RRF_K if rrf_k is None else rrf_k,
+                sql.HYBRID_VECTOR_WEIGHT if vector_weight is None else vector_weight,
+                sql.HYBRID_KEYWORD_WEIGHT if keyword_weight is None else keyword_weight,
+            )
         return [HybridMatch.from_record(r) for r in records]
 
     def _embedder(self, embedder: Embedder | None) -> Embedder:

@@ -60,7 +60,8 @@ STORE_MEMORY = """SELECT animus.store_memory(
     content => $1::text, memory_type => $2::text, embedding => $3::public.vector,
     source => $4::text, metadata => $5::jsonb, embedding_model => $6::text)"""
 
-STORE_MEMORIES = "SELECT animus.store_memories(items => $1::jsonb)"
+#: One id per item, in input order (the function returns them in that order).
+STORE_MEMORIES = "SELECT id FROM animus.store_memories(items => $1::jsonb) AS stored(id)"
 
 SEARCH_MEMORY = """SELECT * FROM animus.search_memory(
     query_embedding => $1::public.vector, match_count => $2::integer, filters => $3::jsonb)"""
@@ -68,6 +69,17 @@ SEARCH_MEMORY = """SELECT * FROM animus.search_memory(
 HYBRID_SEARCH = """SELECT * FROM animus.hybrid_search(
     query_text => $1::text, query_embedding => $2::public.vector, match_count => $3::integer,
     filters => $4::jsonb)"""
+
+#: animus.hybrid_search's defaults for the tuning arguments, sent when the caller sets only
+#: some of them (a test checks them against the function's signature).
+HYBRID_RRF_K = 60
+HYBRID_VECTOR_WEIGHT = 1.0
+HYBRID_KEYWORD_WEIGHT = 1.0
+
+HYBRID_SEARCH_TUNED = """SELECT * FROM animus.hybrid_search(
+    query_text => $1::text, query_embedding => $2::public.vector, match_count => $3::integer,
+    filters => $4::jsonb, rrf_k => $5::integer, vector_weight => $6::double precision,
+    keyword_weight => $7::double precision)"""
 
 
 FetchMethod = Literal["fetch", "fetchrow", "fetchval", "execute"]
@@ -95,7 +107,11 @@ __all__ = [
     "EXTEND_WORK",
     "FAIL_WORK",
     "HEALTH_PROBE",
+    "HYBRID_KEYWORD_WEIGHT",
+    "HYBRID_RRF_K",
     "HYBRID_SEARCH",
+    "HYBRID_SEARCH_TUNED",
+    "HYBRID_VECTOR_WEIGHT",
     "JSONB_PROBE",
     "READ_WORK",
     "SEARCH_MEMORY",

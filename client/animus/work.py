@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -65,17 +66,23 @@ class WorkCalls(sql.SqlCaller):
         )
         return state
 
-    async def extend(self, work_id: UUID, vt_seconds: int) -> None:
-        """Heartbeat: keep a running item invisible for another ``vt_seconds``."""
-        await self._send("execute", sql.EXTEND_WORK, work_id, vt_seconds)
+    async def extend(self, work_id: UUID, vt_seconds: int) -> datetime:
+        """Heartbeat: keep a running item invisible for another ``vt_seconds``; returns the new
+        visibility deadline."""
+        vt: datetime = await self._send("fetchval", sql.EXTEND_WORK, work_id, vt_seconds)
+        return vt
 
-    async def archive_work(self, queue_name: str, msg_id: int) -> None:
-        """Low-level: archive the message and mark its item completed."""
-        await self._send("execute", sql.ARCHIVE_WORK, queue_name, msg_id)
+    async def archive_work(self, queue_name: str, msg_id: int) -> bool:
+        """Low-level: archive the message and mark its item completed. True when a message
+        was archived."""
+        archived: bool = await self._send("fetchval", sql.ARCHIVE_WORK, queue_name, msg_id)
+        return archived
 
-    async def delete_work(self, queue_name: str, msg_id: int) -> None:
-        """Low-level: delete the message and mark its item dead (deleted)."""
-        await self._send("execute", sql.DELETE_WORK, queue_name, msg_id)
+    async def delete_work(self, queue_name: str, msg_id: int) -> bool:
+        """Low-level: delete the message and mark its item dead (deleted). True when a message
+        was deleted."""
+        deleted: bool = await self._send("fetchval", sql.DELETE_WORK, queue_name, msg_id)
+        return deleted
 
 
 __all__ = ["WorkCalls"]
