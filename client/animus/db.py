@@ -106,7 +106,7 @@ class Db(WorkCalls, MemoryCalls):
         connection: asyncpg.Connection | None = None,
         min_size: int | None = None,
         max_size: int | None = None,
-    ) -> Db:
+    ) -> Self:
         """Connect and check the database before returning.
 
         ``target`` is a postgresql:// URL or a ``Config``. Instead, pass the caller's ``pool``
