@@ -1,0 +1,28 @@
+"""The README's agent example runs, exactly as written, against a freshly deployed database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from . import _db
+
+EXAMPLE = Path(__file__).with_name("readme_example.py")
+
+
+def test_the_readme_example_runs(server_url: str) -> None:
+    with _db.fresh_database(server_url, embedding_dim=384) as url:
+        env = {**os.environ, "DATABASE_URL": url}
+        proc = subprocess.run(
+            [sys.executable, str(EXAMPLE)], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.strip().splitlines()
+        assert len(lines) == 1, proc.stdout
+        score, content = lines[0].split(maxsplit=1)
+        assert float(score) > 0
+        assert content == "example.com is a domain reserved for documentation examples"
+        completed = _db.psql(url, "SELECT state FROM animus.work_items")
+        assert completed == "completed"
