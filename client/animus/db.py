@@ -41,6 +41,7 @@ REQUIRED_CHANGES: tuple[str, ...] = (
     "function_extend_work",
     "function_archive_work",
     "function_delete_work",
+    "function_requeue_dead",
     "function_store_memory",
     "function_store_memories",
     "function_search_memory",

@@ -54,6 +54,9 @@ ARCHIVE_WORK = "SELECT animus.archive_work(queue_name => $1::text, msg_id => $2:
 
 DELETE_WORK = "SELECT animus.delete_work(queue_name => $1::text, msg_id => $2::bigint)"
 
+#: Operator call (animus_ops): give dead items a new message, merging where the key is taken.
+REQUEUE_DEAD = "SELECT * FROM animus.requeue_dead(queue_name => $1::text, work_ids => $2::uuid[])"
+
 # --- semantic memory ---------------------------------------------------------------------------
 
 STORE_MEMORY = """SELECT animus.store_memory(
@@ -114,6 +117,7 @@ __all__ = [
     "HYBRID_VECTOR_WEIGHT",
     "JSONB_PROBE",
     "READ_WORK",
+    "REQUEUE_DEAD",
     "SEARCH_MEMORY",
     "STORE_MEMORIES",
     "STORE_MEMORY",

@@ -84,5 +84,14 @@ class WorkCalls(sql.SqlCaller):
         deleted: bool = await self._send("fetchval", sql.DELETE_WORK, queue_name, msg_id)
         return deleted
 
+    async def requeue_dead(
+        self, queue_name: str, work_ids: Sequence[UUID] | None = None
+    ) -> list[SubmitResult]:
+        """Operator call: requeue the queue's dead items (or only ``work_ids``) with fresh
+        attempts; an item whose dedup key is active again merges instead."""
+        ids = list(work_ids) if work_ids is not None else None
+        records = await self._send("fetch", sql.REQUEUE_DEAD, queue_name, ids)
+        return [SubmitResult.from_record(r) for r in records]
+
 
 __all__ = ["WorkCalls"]

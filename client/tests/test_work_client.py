@@ -169,6 +169,20 @@ async def test_fail_retries_then_dead_letters(db: CountingDb, queue: str) -> Non
     assert await db.read_work(queue, vt_seconds=30) == []
 
 
+async def test_requeue_dead_gives_a_dead_item_a_new_message(db: CountingDb, queue: str) -> None:
+    submitted = await db.submit_work(
+        NewWorkItem(queue_name=queue, work_type="once", source="t", max_attempts=1)
+    )
+    (work,) = await db.read_work(queue, vt_seconds=30)
+    assert await db.fail(work.id, "broken") == "dead"
+
+    (requeued,) = await db.requeue_dead(queue, [submitted.work_id])
+    assert requeued.work_id == submitted.work_id and requeued.status == "queued"
+    (again,) = await db.read_work(queue, vt_seconds=30)
+    assert again.id == submitted.work_id and again.attempts == 1
+    assert again.msg_id == requeued.msg_id != submitted.msg_id
+
+
 async def test_extend_returns_the_new_deadline(db: CountingDb, queue: str) -> None:
     await db.submit_work(NewWorkItem(queue_name=queue, work_type="long", source="t"))
     (work,) = await db.read_work(queue, vt_seconds=5)
