@@ -1,6 +1,6 @@
 -- pgTAP: animus.work_items and its UNIQUE active-dedup index.
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 
 SELECT has_table('animus', 'work_items', 'animus.work_items exists');
 SELECT columns_are('animus', 'work_items', ARRAY[
@@ -19,6 +19,7 @@ SELECT is(
     '((dedup_key IS NOT NULL) AND (state <> ALL (ARRAY[''completed''::text, ''dead''::text, ''merged''::text])))',
     'the dedup index covers only active items with a key');
 SELECT has_index('animus', 'work_items', 'work_items_queue_msg', 'an index finds an item by its message');
+SELECT has_index('animus', 'work_items', 'work_items_queue_state', 'an index finds dead and merged items per queue');
 SELECT has_index('animus', 'work_items', 'work_items_parent', 'an index finds children');
 SELECT has_index('animus', 'work_items', 'work_items_merged_into', 'an index finds merged submissions');
 
