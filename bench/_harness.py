@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Op = Callable[[Any, int], Awaitable[int]]
-"""One unit of work on a connection: (conn, worker_index) -> operations done (1, or a batch size)."""
+"""One unit of work: (conn, worker_index) -> operations done (1, or a batch size)."""
 
 
 @dataclass

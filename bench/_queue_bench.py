@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 import asyncpg
-
 from _harness import Pair, Side, alternate
 
 SUBMIT = (
@@ -77,7 +76,13 @@ async def throughput_benchmarks(
 
                 pairs.append(
                     await alternate(
-                        Pair("submit_work vs pgmq.send", c, Side("submit_work", submit), Side("pgmq.send", send), 0.8),
+                        Pair(
+                            "submit_work vs pgmq.send",
+                            c,
+                            Side("submit_work", submit),
+                            Side("pgmq.send", send),
+                            0.8,
+                        ),
                         conns,
                         rounds=rounds,
                         seconds=seconds,
@@ -99,7 +104,9 @@ async def throughput_benchmarks(
                     return BATCH
 
                 async def send_batch(conn: asyncpg.Connection, i: int, q: str = q) -> int:
-                    await conn.fetch(RAW_SEND_BATCH, q, [json.dumps({"n": next(_seq)}) for _ in range(BATCH)])
+                    await conn.fetch(
+                        RAW_SEND_BATCH, q, [json.dumps({"n": next(_seq)}) for _ in range(BATCH)]
+                    )
                     return BATCH
 
                 pairs.append(
@@ -202,7 +209,9 @@ async def scale_benchmark(url: str, *, quick: bool, rounds: int, seconds: float)
         both = list(zip(small, large, strict=True))
 
         async def on(db: int, conn: Any, i: int) -> int:
-            await conn[db].fetchrow(SUBMIT, "bench_scale", "bench", "bench", _params(), uuid.uuid4().hex)
+            await conn[db].fetchrow(
+                SUBMIT, "bench_scale", "bench", "bench", _params(), uuid.uuid4().hex
+            )
             return 1
 
         async def on_small(conn: Any, i: int) -> int:
@@ -212,7 +221,12 @@ async def scale_benchmark(url: str, *, quick: bool, rounds: int, seconds: float)
             return await on(1, conn, i)
 
         pair = await alternate(
-            Pair(f"submit at {large_rows:,} rows vs {small_rows:,}", 8, Side("large", on_large), Side("small", on_small)),
+            Pair(
+                f"submit at {large_rows:,} rows vs {small_rows:,}",
+                8,
+                Side("large", on_large),
+                Side("small", on_small),
+            ),
             both,
             rounds=rounds,
             seconds=seconds,

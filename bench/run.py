@@ -27,9 +27,9 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import Pair, Side, alternate, percentile  # noqa: E402
-from _memory_bench import memory_benchmarks  # noqa: E402
-from _queue_bench import scale_benchmark, throughput_benchmarks  # noqa: E402
+from _harness import Pair, Side, alternate, percentile
+from _memory_bench import memory_benchmarks
+from _queue_bench import scale_benchmark, throughput_benchmarks
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -75,7 +75,9 @@ def machine() -> dict[str, Any]:
 
 def print_table(pairs: list[Pair], extra: dict[str, Any]) -> None:
     print()
-    print(f"{'comparison':<44} {'conns':>5} {'A ops/s':>10} {'B ops/s':>10} {'A/B':>6} {'target':>7}")
+    print(
+        f"{'comparison':<44} {'conns':>5} {'A ops/s':>10} {'B ops/s':>10} {'A/B':>6} {'target':>7}"
+    )
     print("-" * 88)
     for p in pairs:
         target = f">={p.target:.2f}" if p.target is not None else ""
@@ -118,9 +120,13 @@ def chart(pairs: list[Pair], path: Path) -> None:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="short rounds and small sizes")
-    parser.add_argument("--only", default="throughput,scale,memory", help="comma-separated parts to run")
+    parser.add_argument(
+        "--only", default="throughput,scale,memory", help="comma-separated parts to run"
+    )
     parser.add_argument("--concurrency", default="1,8,32", help="connection counts for throughput")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds per side")
     parser.add_argument("--seconds", type=float, default=None, help="seconds per round")
@@ -141,7 +147,9 @@ async def main() -> None:
         if "throughput" in parts:
             pairs += await throughput_benchmarks(url, levels, rounds=rounds, seconds=seconds)
         if "scale" in parts:
-            extra["scale"] = await scale_benchmark(url, quick=args.quick, rounds=rounds, seconds=seconds)
+            extra["scale"] = await scale_benchmark(
+                url, quick=args.quick, rounds=rounds, seconds=seconds
+            )
         if "memory" in parts:
             extra["memory"] = await memory_benchmarks(url, quick=args.quick)
     finally:
