@@ -183,7 +183,7 @@ def genai_operation(operation: str, model: str, provider: str) -> Iterator[GenAI
         try:
             yield op
         except BaseException as exc:
-            error_type = type(exc).__qualname__
+            error_type = type(exc).__name__
             span.set_attribute(ERROR_TYPE, error_type)
             span.set_status(Status(StatusCode.ERROR, str(exc) or error_type))
             span.record_exception(exc)
