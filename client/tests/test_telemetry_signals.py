@@ -221,8 +221,17 @@ def test_process_span_can_parent_on_submitter_and_ignores_bad_traceparent(
 
 
 def test_queue_gauges_read_the_supplied_overview(captured: Captured) -> None:
-    rows = [{"queue_name": "jobs", "queued": 3, "running": 1, "dead": 0, "merged": 2,
-             "oldest_queued_age": 4.5, "queue_length": 3}]  # fmt: skip
+    rows = [
+        {
+            "queue_name": "jobs",
+            "queued": 3,
+            "running": 1,
+            "dead": 0,
+            "merged": 2,
+            "oldest_queued_age": 4.5,
+            "queue_length": 3,
+        }
+    ]
     register_queue_gauges(lambda: rows)
     depth = captured.metric("animus.queue.depth")
     assert depth.unit == "{message}"
@@ -285,7 +294,11 @@ async def test_otlp_http_export_reaches_a_receiver(database_url: str) -> None:
     assert chat.attributes["gen_ai.usage.input_tokens"] == 10
     assert chat.attributes["gen_ai.provider.name"] == "openai"
     assert chat.resource["service.name"] == "animus-otlp-test"
-    db_spans = [s for s in receiver.spans if s.attributes.get("db.system") == "postgresql"
-                or s.attributes.get("db.system.name") == "postgresql"]  # fmt: skip
+    db_spans = [
+        s
+        for s in receiver.spans
+        if s.attributes.get("db.system") == "postgresql"
+        or s.attributes.get("db.system.name") == "postgresql"
+    ]
     assert db_spans, [s.name for s in receiver.spans]
     assert db_spans[0].trace_id == names["agent"].trace_id

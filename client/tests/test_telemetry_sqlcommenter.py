@@ -33,7 +33,7 @@ def test_keys_sorted_values_encoded_and_quoted() -> None:
             "application": "my app/1",
             "db_driver": "asyncpg:0.32.0",
             "tracestate": "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7",
-        }  # fmt: skip
+        }
     )
     assert comment == (
         "/*application='my%20app%2F1',db_driver='asyncpg%3A0.32.0',"
@@ -74,8 +74,13 @@ def test_comment_carries_the_current_sampled_span(tracer: TracerProvider) -> Non
 
 
 def test_tracestate_is_carried() -> None:
-    ctx = SpanContext(0xABC, 0xDEF, is_remote=False, trace_flags=TraceFlags(1),
-                      trace_state=TraceState([("rojo", "00f067aa0ba902b7")]))  # fmt: skip
+    ctx = SpanContext(
+        0xABC,
+        0xDEF,
+        is_remote=False,
+        trace_flags=TraceFlags(1),
+        trace_state=TraceState([("rojo", "00f067aa0ba902b7")]),
+    )
     provider = TracerProvider()
     with use_span(NonRecordingSpan(ctx)):
         # a recording child of a context with tracestate inherits it

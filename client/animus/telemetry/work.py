@@ -192,9 +192,12 @@ def register_queue_gauges(source: QueueOverviewSource) -> None:
                 if row.get(state) is not None:
                     yield Observation(
                         int(row[state]),
-                        {MESSAGING_SYSTEM: SYSTEM, DESTINATION_NAME: row["queue_name"],
-                         WORK_STATE: state},
-                    )  # fmt: skip
+                        {
+                            MESSAGING_SYSTEM: SYSTEM,
+                            DESTINATION_NAME: row["queue_name"],
+                            WORK_STATE: state,
+                        },
+                    )
 
     def oldest_age(_: CallbackOptions) -> Iterable[Observation]:
         for row in source():
