@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import animus
 from animus.telemetry import (
     TelemetryConfig,
     TelemetryGuard,
+    commenting_connection_class,
     genai_operation,
     init_telemetry,
     record_operation_duration,
@@ -302,3 +304,27 @@ async def test_otlp_http_export_reaches_a_receiver(database_url: str) -> None:
     ]
     assert db_spans, [s.name for s in receiver.spans]
     assert db_spans[0].trace_id == names["agent"].trace_id
+
+
+async def test_sql_comment_names_the_database_span(database_url: str) -> None:
+    """With the asyncpg instrumentation on, the traceparent in the comment is the DB span's."""
+    spans = InMemorySpanExporter()
+    config = TelemetryConfig(exporter="none", set_global=False, span_exporters=[spans])
+    with init_telemetry(config) as guard:
+        pool = await asyncpg.create_pool(
+            database_url, min_size=1, max_size=2, connection_class=commenting_connection_class()
+        )
+        try:
+            tracer = guard.tracer_provider.get_tracer("t")  # type: ignore[union-attr]
+            with tracer.start_as_current_span("agent"):
+                seen = await pool.fetchval("SELECT current_query()")
+        finally:
+            await pool.close()
+    match = re.search(r"traceparent='00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}'", seen)
+    assert match, seen
+    by_id = {f"{s.context.span_id:016x}": s for s in spans.get_finished_spans()}
+    db_span = by_id[match[2]]
+    assert db_span.kind is SpanKind.CLIENT
+    assert db_span.attributes["db.statement"] == "SELECT current_query()"
+    assert db_span.parent is not None
+    assert by_id[f"{db_span.parent.span_id:016x}"].name == "agent"

@@ -113,6 +113,8 @@ class CommentingConnection(asyncpg.Connection):  # type: ignore[misc]
     statement preparation every ``fetch*``/``execute``/``executemany``/``prepare``/cursor goes
     through, and the simple-protocol path of ``execute`` without arguments. The first one runs
     inside the span of the asyncpg instrumentation, so the comment names the database span.
+    ``_get_statement`` is asyncpg's private method (pinned in constraints.txt); the
+    ``pg_stat_activity`` and ``current_query()`` tests fail if an upgrade moves it.
     """
 
     #: None: the one ``init_telemetry`` configured (on by default, off when telemetry is off)
