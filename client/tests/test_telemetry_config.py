@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcSpans
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpSpans
 
-from animus.telemetry import TelemetryConfig, _state, init_telemetry
+from animus.telemetry import TelemetryConfig, _state, genai_operation, init_telemetry
 from animus.telemetry.config import _otlp_span_exporter, otlp_protocol
+
+from .otlp_receiver import otlp_http_receiver
 
 
 def test_protocol_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,8 +55,36 @@ def test_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
         False,
     )
     monkeypatch.setenv("ANIMUS_OTEL_EXPORTER", "jaeger")
-    with pytest.raises(ValueError, match="otlp, console or none"):
+    with pytest.raises(ValueError, match="ANIMUS_OTEL_EXPORTER must be otlp, console or none"):
         TelemetryConfig.from_env()
+
+
+def test_per_signal_exporters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jaeger takes traces only: OTEL_METRICS_EXPORTER=none and OTEL_LOGS_EXPORTER=none."""
+    for name in ("ANIMUS_OTEL_EXPORTER", "OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OTEL_METRICS_EXPORTER", "none")
+    monkeypatch.setenv("OTEL_LOGS_EXPORTER", "none")
+    config = TelemetryConfig.from_env()
+    assert (config.exporter, config.traces_exporter) == ("otlp", None)
+    assert (config.metrics_exporter, config.logs_exporter) == ("none", "none")
+    paths = {}
+    for overrides in ({}, {"metrics_exporter": "none", "logs_exporter": "none"}):
+        with otlp_http_receiver() as receiver:
+            config = TelemetryConfig(
+                exporter="otlp",
+                otlp_protocol="http/protobuf",
+                otlp_endpoint=receiver.url,
+                set_global=False,
+                instrument_asyncpg=False,
+                **overrides,  # type: ignore[arg-type]
+            )
+            with init_telemetry(config):
+                with genai_operation("chat", "m", "p"):
+                    logging.getLogger("animus.test").warning("exported or not")
+        paths[bool(overrides)] = set(receiver.paths)
+    assert paths[False] == {"/v1/traces", "/v1/metrics", "/v1/logs"}
+    assert paths[True] == {"/v1/traces"}
 
 
 def test_sqlcommenter_switch_follows_the_config() -> None:

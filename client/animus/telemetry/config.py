@@ -68,6 +68,10 @@ class TelemetryConfig:
     service_version: str = __version__
     enabled: bool = True
     exporter: ExporterKind = "otlp"
+    #: per-signal overrides of ``exporter`` (OTEL_TRACES_EXPORTER, OTEL_METRICS_EXPORTER, ...)
+    traces_exporter: ExporterKind | None = None
+    metrics_exporter: ExporterKind | None = None
+    logs_exporter: ExporterKind | None = None
     #: grpc or http/protobuf; None: the OTEL_EXPORTER_OTLP_*PROTOCOL variables, else http/protobuf
     otlp_protocol: str | None = None
     #: None: the OTEL_EXPORTER_OTLP_*ENDPOINT variables, else the exporters' default (localhost)
@@ -86,19 +90,27 @@ class TelemetryConfig:
 
     @classmethod
     def from_env(cls) -> TelemetryConfig:
-        """``OTEL_SERVICE_NAME``, ``OTEL_SDK_DISABLED``, ``ANIMUS_OTEL_EXPORTER`` (otlp, console,
-        none) and ``ANIMUS_SQLCOMMENTER`` (``false`` switches the SQL comments off)."""
-        exporter = os.environ.get("ANIMUS_OTEL_EXPORTER", "otlp").strip().lower()
-        if exporter not in ("otlp", "console", "none"):
-            raise ValueError(
-                f"ANIMUS_OTEL_EXPORTER must be otlp, console or none, not {exporter!r}"
-            )
+        """``OTEL_SERVICE_NAME``, ``OTEL_SDK_DISABLED``, ``ANIMUS_OTEL_EXPORTER`` and the
+        per-signal ``OTEL_{TRACES,METRICS,LOGS}_EXPORTER`` (otlp, console, none), and
+        ``ANIMUS_SQLCOMMENTER`` (``false`` switches the SQL comments off)."""
         return cls(
             service_name=os.environ.get("OTEL_SERVICE_NAME", "animus"),
             enabled=not _env_true("OTEL_SDK_DISABLED"),
-            exporter=exporter,  # type: ignore[arg-type]
+            exporter=_exporter_kind("ANIMUS_OTEL_EXPORTER") or "otlp",
+            traces_exporter=_exporter_kind("OTEL_TRACES_EXPORTER"),
+            metrics_exporter=_exporter_kind("OTEL_METRICS_EXPORTER"),
+            logs_exporter=_exporter_kind("OTEL_LOGS_EXPORTER"),
             sqlcommenter=os.environ.get("ANIMUS_SQLCOMMENTER", "true").strip().lower() != "false",
         )
+
+
+def _exporter_kind(variable: str) -> ExporterKind | None:
+    value = os.environ.get(variable, "").strip().lower()
+    if not value:
+        return None
+    if value not in ("otlp", "console", "none"):
+        raise ValueError(f"{variable} must be otlp, console or none, not {value!r}")
+    return value  # type: ignore[return-value]
 
 
 def otlp_protocol(signal: Signal, configured: str | None = None) -> str:
@@ -231,18 +243,22 @@ def init_telemetry(config: TelemetryConfig | None = None) -> TelemetryGuard:
         {SERVICE_NAME: config.service_name, SERVICE_VERSION: config.service_version}
     )
 
+    traces = config.traces_exporter or config.exporter
+    metrics_kind = config.metrics_exporter or config.exporter
+    logs = config.logs_exporter or config.exporter
+
     tracer_provider = TracerProvider(resource=resource, sampler=config.sampler)
     for span_exporter in config.span_exporters:
         tracer_provider.add_span_processor(SimpleSpanProcessor(span_exporter))
-    if config.exporter == "otlp":
+    if traces == "otlp":
         tracer_provider.add_span_processor(BatchSpanProcessor(_otlp_span_exporter(config)))
-    elif config.exporter == "console":
+    elif traces == "console":
         tracer_provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
 
     readers = list(config.metric_readers)
-    if config.exporter != "none":
+    if metrics_kind != "none":
         metric_exporter = (
-            _otlp_metric_exporter(config) if config.exporter == "otlp" else ConsoleMetricExporter()
+            _otlp_metric_exporter(config) if metrics_kind == "otlp" else ConsoleMetricExporter()
         )
         readers.append(
             PeriodicExportingMetricReader(
@@ -254,11 +270,11 @@ def init_telemetry(config: TelemetryConfig | None = None) -> TelemetryGuard:
     logger_provider = LoggerProvider(resource=resource)
     for log_exporter in config.log_exporters:
         logger_provider.add_log_record_processor(SimpleLogRecordProcessor(log_exporter))
-    if config.exporter == "otlp":
+    if logs == "otlp":
         logger_provider.add_log_record_processor(
             BatchLogRecordProcessor(_otlp_log_exporter(config))
         )
-    elif config.exporter == "console":
+    elif logs == "console":
         logger_provider.add_log_record_processor(
             SimpleLogRecordProcessor(ConsoleLogRecordExporter())
         )
