@@ -10,6 +10,11 @@ AS $$
 DECLARE
     deliveries animus.work_delivery[];
     exhausted_msg_ids bigint[];
+    msg_ids bigint[];
+    read_cts integer[];
+    enqueued_ats timestamptz[];
+    vts timestamptz[];
+    work_ids uuid[];
 BEGIN
     IF read_work.vt_seconds IS NULL OR read_work.vt_seconds < 0 THEN
         RAISE EXCEPTION 'vt_seconds must be 0 or more, got %', coalesce(read_work.vt_seconds::text, 'NULL')
@@ -19,15 +24,24 @@ BEGIN
         RAISE EXCEPTION 'qty must be between 1 and 1000, got %', coalesce(read_work.qty::text, 'NULL')
             USING ERRCODE = 'AN008', HINT = 'Read at most 1000 messages per call.';
     END IF;
-    PERFORM animus._check_queue(read_work.queue_name);
+    -- Hot path: one primary-key probe; a miss lets _check_queue raise AN001 or AN002.
+    IF NOT EXISTS (SELECT FROM animus.queues q WHERE q.queue_name = read_work.queue_name) THEN
+        PERFORM animus._check_queue(read_work.queue_name);
+    END IF;
 
-    -- One statement: take the messages (pgmq locks them with SKIP LOCKED and hides them for
-    -- vt_seconds), count the attempt and mark the items running; an item whose attempts were
-    -- already used up (its worker never reported back) is marked dead instead.
-    WITH msg AS (
-        SELECT m.msg_id, m.read_ct, m.enqueued_at, m.vt, (m.message->>'work_id')::uuid AS work_id
-        FROM pgmq.read(read_work.queue_name, read_work.vt_seconds, read_work.qty) AS m
-    ), item AS (
+    -- pgmq.read takes the messages (SKIP LOCKED, hidden for vt_seconds).
+    SELECT array_agg(m.msg_id), array_agg(m.read_ct), array_agg(m.enqueued_at), array_agg(m.vt),
+           array_agg((m.message->>'work_id')::uuid)
+    INTO msg_ids, read_cts, enqueued_ats, vts, work_ids
+    FROM pgmq.read(read_work.queue_name, read_work.vt_seconds, read_work.qty) AS m;
+    IF msg_ids IS NULL THEN
+        RETURN;
+    END IF;
+
+    -- One statement counts the attempt and marks the items running; an item whose attempts were
+    -- already used up (its worker never reported back) is marked dead instead. The items are
+    -- found by primary key (id = ANY), and the message columns joined on afterwards.
+    WITH item AS (
         UPDATE animus.work_items w
         SET state = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN 'dead' ELSE 'running' END,
             attempts = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN w.attempts ELSE w.attempts + 1 END,
@@ -37,20 +51,19 @@ BEGIN
                 ELSE w.outcome_error END,
             resolved_at = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN now() ELSE w.resolved_at END,
             updated_at = now()
-        FROM msg
-        WHERE w.id = msg.work_id AND w.state IN ('queued', 'running')
-        RETURNING msg.msg_id, msg.read_ct, msg.enqueued_at, msg.vt, w.id, w.queue_name, w.work_type,
-                  w.dedup_key, w.source, w.trigger_info, w.params, w.priority, w.state, w.parent_id,
-                  w.attempts, w.max_attempts, w.created_at, w.updated_at, w.traceparent, w.tracestate
+        WHERE w.id = ANY (work_ids) AND w.state IN ('queued', 'running')
+        RETURNING w.*
     )
-    SELECT array_agg(ROW(i.msg_id, i.read_ct, i.enqueued_at, i.vt, i.id, i.queue_name, i.work_type,
+    SELECT array_agg(ROW(m.msg_id, m.read_ct, m.enqueued_at, m.vt, i.id, i.queue_name, i.work_type,
                          i.dedup_key, i.source, i.trigger_info, i.params, i.priority, i.state,
                          i.parent_id, i.attempts, i.max_attempts, i.created_at, i.updated_at,
-                         i.traceparent, i.tracestate)::animus.work_delivery ORDER BY i.msg_id)
+                         i.traceparent, i.tracestate)::animus.work_delivery ORDER BY m.msg_id)
                FILTER (WHERE i.state = 'running'),
-           array_agg(i.msg_id) FILTER (WHERE i.state = 'dead')
+           array_agg(m.msg_id) FILTER (WHERE i.state = 'dead')
     INTO deliveries, exhausted_msg_ids
-    FROM item AS i;
+    FROM item AS i
+    JOIN unnest(msg_ids, read_cts, enqueued_ats, vts, work_ids) AS m(msg_id, read_ct, enqueued_at, vt, work_id)
+      ON m.work_id = i.id;
 
     IF exhausted_msg_ids IS NOT NULL THEN
         PERFORM pgmq.archive(read_work.queue_name, exhausted_msg_ids);

@@ -27,6 +27,7 @@ DECLARE
     headers jsonb;
     active_id uuid;
     new_msg_id bigint;
+    send_sql text;
 BEGIN
     IF coalesce(submit_work.work_type, '') = '' OR coalesce(submit_work.source, '') = '' THEN
         RAISE EXCEPTION 'work_type and source must be non-empty'
@@ -54,7 +55,11 @@ BEGIN
         RAISE EXCEPTION 'delay_seconds must not be negative, got %', submit_work.delay_seconds
             USING ERRCODE = 'AN008', HINT = 'Pass 0 to make the item visible at once.';
     END IF;
-    PERFORM animus._check_queue(submit_work.queue_name);
+    -- Hot path: one primary-key probe. animus.queues only holds valid names (CHECK), so a hit
+    -- needs no more checks; a miss lets _check_queue raise AN001 or AN002.
+    IF NOT EXISTS (SELECT FROM animus.queues q WHERE q.queue_name = submit_work.queue_name) THEN
+        PERFORM animus._check_queue(submit_work.queue_name);
+    END IF;
     IF submit_work.parent_id IS NOT NULL
        AND NOT EXISTS (SELECT FROM animus.work_items w WHERE w.id = submit_work.parent_id) THEN
         RAISE EXCEPTION 'unknown parent work item %', submit_work.parent_id
@@ -62,10 +67,11 @@ BEGIN
     END IF;
 
     -- Trace context: the argument wins; otherwise the sqlcommenter comment of the statement.
-    IF v_traceparent IS NULL THEN
+    -- Only a statement that ends in a comment can carry one: skip the parser otherwise.
+    IF v_traceparent IS NULL AND position('*/' IN right(current_query(), 64)) > 0 THEN
         SELECT t.traceparent, t.tracestate INTO v_traceparent, v_tracestate
         FROM animus._trace_context(current_query()) AS t;
-    ELSIF v_traceparent !~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
+    ELSIF v_traceparent IS NOT NULL AND v_traceparent !~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
           OR v_traceparent ~ '^00-0{32}-' OR v_traceparent ~ '-0{16}-[0-9a-f]{2}$' THEN
         RAISE EXCEPTION 'traceparent is not a valid W3C traceparent'
             USING ERRCODE = 'AN008', HINT = 'Use 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>, or NULL.';
@@ -79,10 +85,16 @@ BEGIN
         v_tracestate := NULL;
     END IF;
 
+    -- pgmq.send's own statement, minus its two wrapper layers: the name was validated above,
+    -- and pgmq names the queue's table q_<queue_name>.
+    send_sql := format('INSERT INTO pgmq.%I (vt, message, headers) '
+                       'VALUES (clock_timestamp() + make_interval(secs => $1), $2, $3) RETURNING msg_id',
+                       'q_' || submit_work.queue_name);
+
     IF submit_work.dedup_key IS NULL THEN
         -- No key, nothing to merge with: one message, one row.
-        new_msg_id := pgmq.send(submit_work.queue_name, jsonb_build_object('work_id', new_id),
-                                headers, coalesce(submit_work.delay_seconds, 0));
+        EXECUTE send_sql INTO new_msg_id
+            USING coalesce(submit_work.delay_seconds, 0), jsonb_build_object('work_id', new_id), headers;
         INSERT INTO animus.work_items (id, pgmq_msg_id, queue_name, work_type, source, trigger_info,
                                        params, priority, parent_id, max_attempts, traceparent, tracestate)
         VALUES (new_id, new_msg_id, submit_work.queue_name, submit_work.work_type, submit_work.source,
@@ -110,8 +122,8 @@ BEGIN
             RETURN ROW(new_id, 'merged', active_id, NULL)::animus.submit_result;
         END IF;
 
-        new_msg_id := pgmq.send(submit_work.queue_name, jsonb_build_object('work_id', new_id),
-                                headers, coalesce(submit_work.delay_seconds, 0));
+        EXECUTE send_sql INTO new_msg_id
+            USING coalesce(submit_work.delay_seconds, 0), jsonb_build_object('work_id', new_id), headers;
         INSERT INTO animus.work_items (id, pgmq_msg_id, queue_name, work_type, dedup_key, source,
                                        trigger_info, params, priority, parent_id, max_attempts,
                                        traceparent, tracestate)

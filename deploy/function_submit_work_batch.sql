@@ -12,16 +12,24 @@ DECLARE
     unknown_key text;
     statement_traceparent text;
     statement_tracestate text;
+    results animus.submit_result[];
 BEGIN
     IF items IS NULL OR jsonb_typeof(items) <> 'array' THEN
         RAISE EXCEPTION 'items must be a JSON array of objects'
             USING ERRCODE = 'AN007', HINT = 'Pass [{"queue_name": ..., "work_type": ..., "source": ...}, ...].';
     END IF;
+    results := array_fill(NULL::animus.submit_result, ARRAY[jsonb_array_length(items)]);
     -- The statement's trace comment is parsed once for the whole batch.
     SELECT t.traceparent, t.tracestate INTO statement_traceparent, statement_tracestate
     FROM animus._trace_context(current_query()) AS t;
 
-    FOR item, position IN SELECT e.value, e.ordinality FROM jsonb_array_elements(items) WITH ORDINALITY AS e LOOP
+    -- Items are processed in key order, so that concurrent batches with overlapping keys take
+    -- their locks in the same order and cannot deadlock. Among duplicates the input order
+    -- decides, so the first one in the input is the one queued. Results go back in input order.
+    FOR item, position IN
+        SELECT e.value, e.ordinality FROM jsonb_array_elements(items) WITH ORDINALITY AS e
+        ORDER BY e.value->>'work_type', e.value->>'dedup_key', e.ordinality
+    LOOP
         IF jsonb_typeof(item) <> 'object' THEN
             RAISE EXCEPTION 'batch item % is not a JSON object', position
                 USING ERRCODE = 'AN007', HINT = 'Every element of the array must be an object.';
@@ -53,9 +61,9 @@ BEGIN
                 USING ERRCODE = 'AN007',
                       HINT = 'priority, max_attempts, delay_seconds are integers; parent_id a uuid; the rest strings.';
         END IF;
-        -- Items go through submit_work one by one in input order, inside this one transaction,
-        -- so a duplicate later in the batch finds the earlier one and merges into it.
-        RETURN NEXT animus.submit_work(
+        -- Each item goes through submit_work inside this one transaction, so a later duplicate
+        -- finds the earlier one and merges into it.
+        results[position] := animus.submit_work(
             queue_name => item->>'queue_name',
             work_type => item->>'work_type',
             source => item->>'source',
@@ -70,6 +78,7 @@ BEGIN
             tracestate => CASE WHEN item->>'traceparent' IS NOT NULL THEN item->>'tracestate'
                                ELSE statement_tracestate END);
     END LOOP;
+    RETURN QUERY SELECT * FROM unnest(results);
 END
 $$;
 

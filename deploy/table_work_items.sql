@@ -36,10 +36,15 @@ CREATE TABLE animus.work_items (
 -- under any number of concurrent submitters. Completed, dead and merged rows free the key.
 CREATE UNIQUE INDEX work_items_active_dedup_key ON animus.work_items (work_type, dedup_key)
     WHERE dedup_key IS NOT NULL AND state NOT IN ('completed', 'dead', 'merged');
--- archive_work / delete_work find the item by its pgmq message.
-CREATE INDEX work_items_queue_msg ON animus.work_items (queue_name, pgmq_msg_id);
--- queue_overview and requeue_dead count and scan per queue and state.
-CREATE INDEX work_items_queue_state ON animus.work_items (queue_name, state);
+-- Every index entry costs the hot paths (submit inserts, read_work and complete_work update
+-- the state, never as HOT updates since state is in the dedup index's predicate), so the
+-- other indexes are partial and skip the states those paths write most.
+-- Active items by message: archive_work / delete_work, and queue_overview's queued and
+-- running counts.
+CREATE INDEX work_items_queue_msg ON animus.work_items (queue_name, pgmq_msg_id)
+    WHERE state IN ('queued', 'running');
+-- Dead and merged items per queue: queue_overview and requeue_dead.
+CREATE INDEX work_items_queue_state ON animus.work_items (queue_name, state) WHERE state IN ('dead', 'merged');
 CREATE INDEX work_items_parent ON animus.work_items (parent_id) WHERE parent_id IS NOT NULL;
 CREATE INDEX work_items_merged_into ON animus.work_items (merged_into) WHERE merged_into IS NOT NULL;
 

@@ -1,0 +1,45 @@
+"""OpenTelemetry for animus: set-up, GenAI and work-queue helpers, and sqlcommenter for asyncpg.
+
+The conventions followed (semconv v1.40.0) and the attribute tables are in
+``docs/observability.md``.
+"""
+
+from .config import TelemetryConfig, TelemetryGuard, init_telemetry
+from .genai import (
+    genai_operation,
+    record_operation_duration,
+    record_token_usage,
+    start_chat_span,
+    start_embedding_span,
+)
+from .sqlcommenter import CommentingConnection, SqlCommenter, commenting_connection_class
+from .work import (
+    parse_traceparent,
+    record_work_lifecycle,
+    register_queue_gauges,
+    start_receive_span,
+    start_send_span,
+    start_settle_span,
+    start_work_span,
+)
+
+__all__ = [
+    "CommentingConnection",
+    "SqlCommenter",
+    "TelemetryConfig",
+    "TelemetryGuard",
+    "commenting_connection_class",
+    "genai_operation",
+    "init_telemetry",
+    "parse_traceparent",
+    "record_operation_duration",
+    "record_token_usage",
+    "record_work_lifecycle",
+    "register_queue_gauges",
+    "start_chat_span",
+    "start_embedding_span",
+    "start_receive_span",
+    "start_send_span",
+    "start_settle_span",
+    "start_work_span",
+]
