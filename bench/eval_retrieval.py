@@ -80,8 +80,14 @@ def with_database(url: str, name: str) -> str:
 
 def deploy(url: str) -> None:
     env = libpq_env(url)
-    cmd = ["sqitch", "deploy", "--target", f"db:pg:{env['PGDATABASE']}", "--set",
-           "embedding_dim=384"]  # fmt: skip
+    cmd = [
+        "sqitch",
+        "deploy",
+        "--target",
+        f"db:pg:{env['PGDATABASE']}",
+        "--set",
+        "embedding_dim=384",
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"sqitch deploy failed:\n{proc.stdout}\n{proc.stderr}")
@@ -109,12 +115,21 @@ async def evaluate_set(
     docs, queries = data["documents"], data["queries"]
     doc_vectors = await embedder.embed([d["text"] for d in docs])
     items = [
-        {"content": d["text"], "memory_type": memory_type, "embedding": v,
-         "source": "bench", "embedding_model": embedder.model}  # fmt: skip
+        {
+            "content": d["text"],
+            "memory_type": memory_type,
+            "embedding": v,
+            "source": "bench",
+            "embedding_model": embedder.model,
+        }
         for d, v in zip(docs, doc_vectors, strict=True)
     ]
-    ids = [r[0] for r in await conn.fetch("SELECT * FROM animus.store_memories($1::jsonb)",
-                                          json.dumps(items))]  # fmt: skip
+    ids = [
+        r[0]
+        for r in await conn.fetch(
+            "SELECT * FROM animus.store_memories($1::jsonb)", json.dumps(items)
+        )
+    ]
     doc_of = {mid: d["id"] for mid, d in zip(ids, docs, strict=True)}
     query_vectors = await embedder.embed([q["text"] for q in queries])
     filters = json.dumps({"memory_type": memory_type})
@@ -135,8 +150,11 @@ async def evaluate_set(
         for ranking in KEYWORD_RANKINGS:
             rows = await conn.fetch(
                 "SELECT id FROM animus.keyword_search($1, $2, $3::jsonb, $4)",
-                q["text"], K, filters, ranking,
-            )  # fmt: skip
+                q["text"],
+                K,
+                filters,
+                ranking,
+            )
             record(f"keyword {ranking}", kind, ndcg_at_k([doc_of[r["id"]] for r in rows], rel))
         for label, kwargs in HYBRID_VARIANTS:
             names = ["query_text", "query_embedding", "match_count", "filters", *kwargs]
@@ -194,8 +212,15 @@ async def measure_latency(conn: asyncpg.Connection, rows: int, queries: int) -> 
     await conn.copy_records_to_table(
         "memories",
         schema_name="animus",
-        columns=["content", "memory_type", "source", "metadata", "embedding",
-                 "embedding_model", "content_hash"],  # fmt: skip
+        columns=[
+            "content",
+            "memory_type",
+            "source",
+            "metadata",
+            "embedding",
+            "embedding_model",
+            "content_hash",
+        ],
         records=records,
     )
     load_s = time.perf_counter() - started
@@ -219,8 +244,12 @@ async def measure_latency(conn: asyncpg.Connection, rows: int, queries: int) -> 
         result = await stmt.fetch(*args)
         return (time.perf_counter() - t0) * 1000, result
 
-    out: dict[str, Any] = {"rows": rows, "queries": queries, "load_s": round(load_s, 1),
-                           "index_build_s": round(index_s, 1)}  # fmt: skip
+    out: dict[str, Any] = {
+        "rows": rows,
+        "queries": queries,
+        "load_s": round(load_s, 1),
+        "index_build_s": round(index_s, 1),
+    }
     for label, filters in (("unfiltered", "{}"), ("filter_1pct", '{"memory_type": "rare"}')):
         times, short_pages = [], 0
         for i, (qt, qv) in enumerate(zip(qtexts, qvecs, strict=True)):
@@ -293,8 +322,11 @@ async def run(args: argparse.Namespace) -> None:
             quality = {}
             for path in sorted(DATA.glob("*.json")):
                 data = json.loads(path.read_text())
-                print(f"quality: {data['name']} ({len(data['documents'])} documents, "
-                      f"{len(data['queries'])} queries)", flush=True)  # fmt: skip
+                print(
+                    f"quality: {data['name']} ({len(data['documents'])} documents, "
+                    f"{len(data['queries'])} queries)",
+                    flush=True,
+                )
                 quality[data["name"]] = await evaluate_set(conn, embedder, data)
             print_table(quality)
             result: dict[str, Any] = {"k": K, "ndcg": quality}
@@ -314,8 +346,12 @@ async def run(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, help="a database URL on the target server")
-    parser.add_argument("--latency-rows", type=int, default=100_000,
-                        help="synthetic memories for the latency run (0 to skip)")  # fmt: skip
+    parser.add_argument(
+        "--latency-rows",
+        type=int,
+        default=100_000,
+        help="synthetic memories for the latency run (0 to skip)",
+    )
     parser.add_argument("--queries", type=int, default=200, help="timed queries per case")
     asyncio.run(run(parser.parse_args()))
 

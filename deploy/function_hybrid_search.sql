@@ -3,8 +3,10 @@
 --   vector:  animus._vector_leg (HNSW, ORDER BY distance LIMIT n, iterative scan for filters);
 --   keyword: animus._keyword_leg (GIN; BM25 by default).
 -- Fusion 'convex' (default): vector_weight * cosine similarity + keyword_weight * keyword score
---   divided by the best keyword score in the pool (keyword_weight defaults to 0.25). Rows found
---   by the keyword leg alone get their exact cosine similarity, so nothing is guessed.
+--   divided by the best keyword score in the pool (keyword_weight defaults to 0.25). A row
+--   found by the keyword leg alone counts the lowest similarity in the vector pool: it is no
+--   nearer than that. (Its exact cosine, lower still, measured worse: a unique code match
+--   then needed a larger keyword_weight to reach the page.)
 -- Fusion 'rrf': sum of weight / (rrf_k + rank) over the legs a row appears in (weights 1, 1).
 -- Why convex by default: on every labelled set in bench/ RRF (any k and weights tried) scored
 -- below the better single leg, because it throws away how much better the best keyword match
@@ -64,8 +66,9 @@ BEGIN
         FROM animus._keyword_leg(query_text, pool, f, keyword_ranking) AS k
     ),
     candidates AS (
-        SELECT coalesce(vec.id, kw.id) AS id, vec.similarity, vec.rank AS vector_rank,
-               kw.scaled, kw.rank AS keyword_rank
+        SELECT coalesce(vec.id, kw.id) AS id,
+               coalesce(vec.similarity, (SELECT min(v2.similarity) FROM vec AS v2)) AS similarity,
+               vec.rank AS vector_rank, kw.scaled, kw.rank AS keyword_rank
         FROM vec FULL JOIN kw ON kw.id = vec.id
     ),
     fused AS (
@@ -74,9 +77,7 @@ BEGIN
                    coalesce(vector_weight / (rrf_k + c.vector_rank), 0)
                    + coalesce(kw_weight / (rrf_k + c.keyword_rank), 0)
                ELSE
-                   vector_weight * coalesce(c.similarity,
-                                            1.0 - (m.embedding OPERATOR(public.<=>) query_embedding))
-                   + kw_weight * coalesce(c.scaled, 0)
+                   vector_weight * coalesce(c.similarity, 0) + kw_weight * coalesce(c.scaled, 0)
                END AS score,
                m.content, m.memory_type, m.source, m.metadata, m.created_at
         FROM candidates AS c
