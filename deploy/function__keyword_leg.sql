@@ -1,5 +1,7 @@
 -- Deploy animus:function__keyword_leg to pg
--- Full-text candidates and their score. Rankings (measured in bench/eval_retrieval.py):
+-- Full-text candidates and their score. The corpus statistics are MATERIALIZED CTEs so each
+-- document frequency is counted once per query, not once per joined row.
+-- Rankings (measured in bench/eval_retrieval.py):
 --   bm25        OR over the query's lexemes, Okapi BM25 (k1 1.2, b 0.75); idf from each
 --               lexeme's document frequency (counted through the GIN index), N and the average
 --               length from animus.memory_corpus_stats.
@@ -65,18 +67,18 @@ BEGIN
     END IF;
 
     RETURN QUERY
-    WITH corpus AS (
+    WITH corpus AS MATERIALIZED (
         SELECT greatest(sum(documents), 1)::float8 AS n,
                greatest(sum(lexemes)::float8 / greatest(sum(documents), 1), 1.0) AS avgdl
         FROM animus.memory_corpus_stats
     ),
-    term AS (
+    term AS MATERIALIZED (
         SELECT l AS lexeme,
                (SELECT count(*) FROM animus.memories AS d
                 WHERE d.search_text @@ quote_literal(l)::tsquery)::float8 AS df
         FROM unnest(query_lexemes) AS l
     ),
-    idf AS (
+    idf AS MATERIALIZED (
         SELECT t.lexeme, ln(1.0 + (greatest(c.n, t.df) - t.df + 0.5) / (t.df + 0.5)) AS idf
         FROM term AS t, corpus AS c
     ),
