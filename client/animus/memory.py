@@ -75,37 +75,41 @@ class MemoryCalls(sql.SqlCaller):
         limit: int = 10,
         filters: Filters = None,
         *,
-        rrf_k: int | None = None,
+        fusion: str | None = None,
         vector_weight: float | None = None,
         keyword_weight: float | None = None,
+        rrf_k: int | None = None,
+        keyword_ranking: str | None = None,
     ) -> list[HybridMatch]:
-        """Vector and keyword search fused with Reciprocal Rank Fusion.
+        """Vector and keyword search, fused.
 
         ``embedding`` is the query's vector, or an embedder to compute it with (default: the
-        ``Db``'s embedder). ``rrf_k`` and the two weights tune the fusion; left out, the
-        function's own defaults apply.
+        ``Db``'s embedder). The keyword arguments tune the fusion (``fusion`` "convex" or "rrf",
+        the leg weights, ``rrf_k``, ``keyword_ranking``); those left as None are not sent, so
+        the SQL function's defaults apply.
         """
         if embedding is None or isinstance(embedding, Embedder):
             vector = await self._vector(text, embedding)
         else:
             vector = embedding
-        filters_json = _filters_json(filters)
-        if rrf_k is None and vector_weight is None and keyword_weight is None:
-            records = await self._send(
-                "fetch", sql.HYBRID_SEARCH, text, vector, limit, filters_json
+        tuning = {
+            name: value
+            for name, value in (
+                ("rrf_k", rrf_k),
+                ("vector_weight", vector_weight),
+                ("keyword_weight", keyword_weight),
+                ("keyword_ranking", keyword_ranking),
+                ("fusion", fusion),
             )
-        else:
-            records = await self._send(
-                "fetch",
-                sql.HYBRID_SEARCH_TUNED,
-                text,
-                vector,
-                limit,
-                filters_json,
-                sql.HYBRID_RRF_K if rrf_k is None else rrf_k,
-                sql.HYBRID_VECTOR_WEIGHT if vector_weight is None else vector_weight,
-                sql.HYBRID_KEYWORD_WEIGHT if keyword_weight is None else keyword_weight,
-            )
+            if value is not None
+        }
+        query = sql.HYBRID_SEARCH
+        if tuning:
+            query = sql.hybrid_search_tuned(tuple(tuning))
+            tuning = {name: tuning[name] for name in sql.HYBRID_TUNING if name in tuning}
+        records = await self._send(
+            "fetch", query, text, vector, limit, _filters_json(filters), *tuning.values()
+        )
         return [HybridMatch.from_record(r) for r in records]
 
     def _embedder(self, embedder: Embedder | None) -> Embedder:

@@ -7,6 +7,7 @@ prepared-statement cache holds one entry per constant.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from typing import Any, Literal
 
@@ -73,16 +74,32 @@ HYBRID_SEARCH = """SELECT * FROM animus.hybrid_search(
     query_text => $1::text, query_embedding => $2::public.vector, match_count => $3::integer,
     filters => $4::jsonb)"""
 
-#: animus.hybrid_search's defaults for the tuning arguments, sent when the caller sets only
-#: some of them (a test checks them against the function's signature).
-HYBRID_RRF_K = 60
-HYBRID_VECTOR_WEIGHT = 1.0
-HYBRID_KEYWORD_WEIGHT = 1.0
+#: hybrid_search's optional tuning arguments and their types, in signature order.
+HYBRID_TUNING: dict[str, str] = {
+    "rrf_k": "integer",
+    "vector_weight": "double precision",
+    "keyword_weight": "double precision",
+    "keyword_ranking": "text",
+    "fusion": "text",
+}
 
-HYBRID_SEARCH_TUNED = """SELECT * FROM animus.hybrid_search(
-    query_text => $1::text, query_embedding => $2::public.vector, match_count => $3::integer,
-    filters => $4::jsonb, rrf_k => $5::integer, vector_weight => $6::double precision,
-    keyword_weight => $7::double precision)"""
+
+@functools.cache
+def hybrid_search_tuned(names: tuple[str, ...]) -> str:
+    """HYBRID_SEARCH plus the named tuning arguments (as $5, $6, ...), in HYBRID_TUNING order.
+
+    Only the arguments the caller sets are sent, so the function's own defaults (which depend
+    on the fusion) stay in one place. Each combination is one stable text for the statement
+    cache.
+    """
+    unknown = set(names) - HYBRID_TUNING.keys()
+    if unknown:
+        raise ValueError(f"unknown hybrid_search arguments: {sorted(unknown)}")
+    ordered = [name for name in HYBRID_TUNING if name in names]
+    extra = "".join(
+        f", {name} => ${i}::{HYBRID_TUNING[name]}" for i, name in enumerate(ordered, start=5)
+    )
+    return HYBRID_SEARCH[: HYBRID_SEARCH.rindex(")")] + extra + ")"
 
 
 FetchMethod = Literal["fetch", "fetchrow", "fetchval", "execute"]
@@ -110,11 +127,8 @@ __all__ = [
     "EXTEND_WORK",
     "FAIL_WORK",
     "HEALTH_PROBE",
-    "HYBRID_KEYWORD_WEIGHT",
-    "HYBRID_RRF_K",
     "HYBRID_SEARCH",
-    "HYBRID_SEARCH_TUNED",
-    "HYBRID_VECTOR_WEIGHT",
+    "HYBRID_TUNING",
     "JSONB_PROBE",
     "READ_WORK",
     "REQUEUE_DEAD",
@@ -125,4 +139,5 @@ __all__ = [
     "SUBMIT_WORK_BATCH",
     "FetchMethod",
     "SqlCaller",
+    "hybrid_search_tuned",
 ]

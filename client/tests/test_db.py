@@ -184,15 +184,14 @@ async def test_models_mirror_the_composite_types(
     assert [c["attname"] for c in columns] == list(model.model_fields)
 
 
-async def test_hybrid_tuning_defaults_match_the_function(database_url: str) -> None:
+@pytest.mark.parametrize("name", list(sql.HYBRID_TUNING))
+async def test_each_hybrid_tuning_argument_prepares(database_url: str, name: str) -> None:
     conn = await asyncpg.connect(database_url)
     try:
-        arguments = await conn.fetchval(
-            "SELECT pg_get_function_arguments(p.oid) FROM pg_proc p "
-            "WHERE p.oid = 'animus.hybrid_search'::regproc"
-        )
+        await init_connection(conn)
+        await conn.prepare(sql.hybrid_search_tuned((name,)))
+        await conn.prepare(sql.hybrid_search_tuned(tuple(sql.HYBRID_TUNING)))
     finally:
         await conn.close()
-    assert f"rrf_k integer DEFAULT {sql.HYBRID_RRF_K}" in arguments
-    assert f"vector_weight double precision DEFAULT {sql.HYBRID_VECTOR_WEIGHT}" in arguments
-    assert f"keyword_weight double precision DEFAULT {sql.HYBRID_KEYWORD_WEIGHT}" in arguments
+    with pytest.raises(ValueError, match="unknown hybrid_search arguments"):
+        sql.hybrid_search_tuned(("weights",))

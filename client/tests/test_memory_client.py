@@ -148,16 +148,20 @@ async def test_hybrid_search_with_an_embedder_or_a_vector(
 async def test_hybrid_tuning_reaches_the_fusion(db: CountingDb, memory_type: str) -> None:
     filters = {"memory_type": memory_type}
     default = await db.hybrid_search("kitten", limit=4, filters=filters)
-    keyword_only = await db.hybrid_search(
-        "kitten", limit=4, filters=filters, rrf_k=10, vector_weight=0.0
-    )
-    # RRF: score = sum of weight / (rrf_k + rank) over the legs a row is in.
-    top = default[0]
-    assert top.content == DOCS[3][0] and top.keyword_rank == 1
+    assert default[0].content == DOCS[3][0] and default[0].keyword_rank == 1
+
+    rrf = await db.hybrid_search("kitten", limit=4, filters=filters, fusion="rrf")
+    # RRF: score = sum of weight / (rrf_k + rank) over the legs a row is in (weights 1, k 60).
+    top = next(r for r in rrf if r.keyword_rank == 1)
     assert top.vector_rank is not None
     assert top.score == pytest.approx(1 / (60 + top.vector_rank) + 1 / (60 + 1))
+
+    keyword_only = await db.hybrid_search(
+        "kitten", limit=4, filters=filters, fusion="rrf", rrf_k=10, vector_weight=0.0
+    )
     assert keyword_only[0].id == top.id
     assert keyword_only[0].score == pytest.approx(1 / (10 + 1))
+    assert len(db.sent) == 3
 
 
 async def test_filters_metadata_and_time(db: CountingDb, memory_type: str) -> None:
