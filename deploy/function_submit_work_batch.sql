@@ -49,10 +49,9 @@ BEGIN
         SELECT e.ordinality AS position, e.value AS item,
                CASE
                    WHEN jsonb_typeof(e.value) <> 'object' THEN 'not_object'
-                   WHEN EXISTS (SELECT FROM jsonb_object_keys(e.value) AS k
-                                WHERE k NOT IN ('queue_name', 'work_type', 'source', 'params', 'dedup_key',
-                                                'trigger_info', 'priority', 'parent_id', 'max_attempts',
-                                                'delay_seconds', 'traceparent', 'tracestate'))
+                   -- What is left after removing the known keys is unknown.
+                   WHEN e.value - '{queue_name, work_type, source, params, dedup_key, trigger_info, priority, parent_id, max_attempts, delay_seconds, traceparent, tracestate}'::text[]
+                        <> '{}'::jsonb
                        THEN 'unknown_field'
                    WHEN jsonb_typeof(e.value->'queue_name') IS DISTINCT FROM 'string'
                         OR jsonb_typeof(e.value->'work_type') IS DISTINCT FROM 'string'
