@@ -34,11 +34,12 @@ BEGIN
         RAISE EXCEPTION 'work item % is %, not running', complete_work.work_id, current_state
             USING ERRCODE = 'AN004', HINT = 'Only an item delivered by read_work (state running) can be completed.';
     END IF;
-    -- pgmq.archive's own statement, without its wrapper: move the message to the archive table.
+    -- pgmq.archive's own statement, without its wrapper: move the message to the archive table
+    -- (every column given, so planning it needs no column defaults).
     EXECUTE format('WITH archived AS (DELETE FROM pgmq.%I WHERE msg_id = $1 '
                    'RETURNING msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers) '
-                   'INSERT INTO pgmq.%I (msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers) '
-                   'SELECT msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers FROM archived',
+                   'INSERT INTO pgmq.%I (msg_id, vt, read_ct, enqueued_at, last_read_at, archived_at, message, headers) '
+                   'SELECT msg_id, vt, read_ct, enqueued_at, last_read_at, now(), message, headers FROM archived',
                    'q_' || item_queue, 'a_' || item_queue)
         USING item_msg_id;
 END

@@ -10,11 +10,6 @@ AS $$
 DECLARE
     deliveries animus.work_delivery[];
     exhausted_msg_ids bigint[];
-    msg_ids bigint[];
-    read_cts integer[];
-    enqueued_ats timestamptz[];
-    vts timestamptz[];
-    work_ids uuid[];
 BEGIN
     IF read_work.vt_seconds IS NULL OR read_work.vt_seconds < 0 THEN
         RAISE EXCEPTION 'vt_seconds must be 0 or more, got %', coalesce(read_work.vt_seconds::text, 'NULL')
@@ -29,41 +24,51 @@ BEGIN
         PERFORM animus._check_queue(read_work.queue_name);
     END IF;
 
-    -- pgmq.read takes the messages (SKIP LOCKED, hidden for vt_seconds).
-    SELECT array_agg(m.msg_id), array_agg(m.read_ct), array_agg(m.enqueued_at), array_agg(m.vt),
-           array_agg((m.message->>'work_id')::uuid)
-    INTO msg_ids, read_cts, enqueued_ats, vts, work_ids
-    FROM pgmq.read(read_work.queue_name, read_work.vt_seconds, read_work.qty) AS m;
-    IF msg_ids IS NULL THEN
-        RETURN;
-    END IF;
-
-    -- One statement counts the attempt and marks the items running; an item whose attempts were
-    -- already used up (its worker never reported back) is marked dead instead. The items are
-    -- found by primary key (id = ANY), and the message columns joined on afterwards.
-    WITH item AS (
-        UPDATE animus.work_items w
-        SET state = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN 'dead' ELSE 'running' END,
-            attempts = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN w.attempts ELSE w.attempts + 1 END,
-            outcome_error = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5)
-                THEN format('dead-lettered by read_work: all %s attempts were used up without a report (last error: %s)',
-                            coalesce(w.max_attempts, 5), coalesce(w.outcome_error, 'none'))
-                ELSE w.outcome_error END,
-            resolved_at = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN now() ELSE w.resolved_at END,
-            updated_at = now()
-        WHERE w.id = ANY (work_ids) AND w.state IN ('queued', 'running')
-        RETURNING w.*
-    )
-    SELECT array_agg(ROW(m.msg_id, m.read_ct, m.enqueued_at, m.vt, i.id, i.queue_name, i.work_type,
-                         i.dedup_key, i.source, i.trigger_info, i.params, i.priority, i.state,
-                         i.parent_id, i.attempts, i.max_attempts, i.created_at, i.updated_at,
-                         i.traceparent, i.tracestate)::animus.work_delivery ORDER BY m.msg_id)
-               FILTER (WHERE i.state = 'running'),
-           array_agg(m.msg_id) FILTER (WHERE i.state = 'dead')
-    INTO deliveries, exhausted_msg_ids
-    FROM item AS i
-    JOIN unnest(msg_ids, read_cts, enqueued_ats, vts, work_ids) AS m(msg_id, read_ct, enqueued_at, vt, work_id)
-      ON m.work_id = i.id;
+    -- One statement reads and settles: pgmq.read's own statement (the oldest visible messages,
+    -- SKIP LOCKED, hidden for vt_seconds), then the items they carry, found by primary key. The
+    -- update counts the attempt and marks the items running; an item whose attempts were already
+    -- used up (its worker never reported back) is marked dead instead. pgmq names the queue's
+    -- table q_<queue_name>; the name was checked above.
+    EXECUTE format(
+        $sql$
+        WITH msg AS (
+            UPDATE pgmq.%1$I m
+            SET last_read_at = clock_timestamp(),
+                vt = clock_timestamp() + make_interval(secs => $1),
+                read_ct = m.read_ct + 1
+            FROM (SELECT q.msg_id FROM pgmq.%1$I q
+                  WHERE q.vt <= clock_timestamp()
+                  ORDER BY q.msg_id
+                  LIMIT $2
+                  FOR UPDATE SKIP LOCKED) AS next
+            WHERE m.msg_id = next.msg_id
+            RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.vt, (m.message->>'work_id')::uuid AS work_id
+        ), item AS (
+            UPDATE animus.work_items w
+            SET state = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN 'dead' ELSE 'running' END,
+                attempts = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN w.attempts ELSE w.attempts + 1 END,
+                outcome_error = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5)
+                    THEN format('dead-lettered by read_work: all %%s attempts were used up without a report (last error: %%s)',
+                                coalesce(w.max_attempts, 5), coalesce(w.outcome_error, 'none'))
+                    ELSE w.outcome_error END,
+                resolved_at = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN now() ELSE w.resolved_at END,
+                updated_at = now()
+            FROM msg
+            WHERE w.id = msg.work_id AND w.state IN ('queued', 'running')
+            RETURNING msg.msg_id, msg.read_ct, msg.enqueued_at, msg.vt, w.id, w.queue_name, w.work_type,
+                      w.dedup_key, w.source, w.trigger_info, w.params, w.priority, w.state, w.parent_id,
+                      w.attempts, w.max_attempts, w.created_at, w.updated_at, w.traceparent, w.tracestate
+        )
+        SELECT array_agg(ROW(i.msg_id, i.read_ct, i.enqueued_at, i.vt, i.id, i.queue_name, i.work_type,
+                             i.dedup_key, i.source, i.trigger_info, i.params, i.priority, i.state,
+                             i.parent_id, i.attempts, i.max_attempts, i.created_at, i.updated_at,
+                             i.traceparent, i.tracestate)::animus.work_delivery ORDER BY i.msg_id)
+                   FILTER (WHERE i.state = 'running'),
+               array_agg(i.msg_id) FILTER (WHERE i.state = 'dead')
+        FROM item AS i
+        $sql$, 'q_' || read_work.queue_name)
+        INTO deliveries, exhausted_msg_ids
+        USING read_work.vt_seconds, read_work.qty;
 
     IF exhausted_msg_ids IS NOT NULL THEN
         PERFORM pgmq.archive(read_work.queue_name, exhausted_msg_ids);

@@ -27,7 +27,7 @@ DECLARE
     headers jsonb;
     active_id uuid;
     new_msg_id bigint;
-    send_sql text;
+    msg_id_seq regclass;
 BEGIN
     IF coalesce(submit_work.work_type, '') = '' OR coalesce(submit_work.source, '') = '' THEN
         RAISE EXCEPTION 'work_type and source must be non-empty'
@@ -55,15 +55,22 @@ BEGIN
         RAISE EXCEPTION 'delay_seconds must not be negative, got %', submit_work.delay_seconds
             USING ERRCODE = 'AN008', HINT = 'Pass 0 to make the item visible at once.';
     END IF;
-    -- Hot path: one primary-key probe. animus.queues only holds valid names (CHECK), so a hit
-    -- needs no more checks; a miss lets _check_queue raise AN001 or AN002.
-    IF NOT EXISTS (SELECT FROM animus.queues q WHERE q.queue_name = submit_work.queue_name) THEN
+    -- The message id comes from the queue's pgmq sequence up front, so the work item is written
+    -- first and the message only once the item is known to be queued. pgmq names the queue's
+    -- table q_<queue_name>; a missing sequence means an invalid name or no such queue.
+    msg_id_seq := to_regclass(format('pgmq.%I', 'q_' || submit_work.queue_name || '_msg_id_seq'));
+    IF msg_id_seq IS NULL THEN
         PERFORM animus._check_queue(submit_work.queue_name);
+        RAISE EXCEPTION 'queue % has no pgmq table', quote_literal(submit_work.queue_name)
+            USING ERRCODE = 'AN002', HINT = format('Create it again: SELECT animus.create_queue(%L);', submit_work.queue_name);
     END IF;
-    IF submit_work.parent_id IS NOT NULL
-       AND NOT EXISTS (SELECT FROM animus.work_items w WHERE w.id = submit_work.parent_id) THEN
-        RAISE EXCEPTION 'unknown parent work item %', submit_work.parent_id
-            USING ERRCODE = 'AN003', HINT = 'parent_id must be the work_id of an existing item.';
+    -- Nested, not one AND: a NULL parent_id folds the combined condition to false, and the
+    -- plan cache would then build a fresh custom plan on every call.
+    IF submit_work.parent_id IS NOT NULL THEN
+        IF NOT EXISTS (SELECT FROM animus.work_items w WHERE w.id = submit_work.parent_id) THEN
+            RAISE EXCEPTION 'unknown parent work item %', submit_work.parent_id
+                USING ERRCODE = 'AN003', HINT = 'parent_id must be the work_id of an existing item.';
+        END IF;
     END IF;
 
     -- Trace context: the argument wins; otherwise the sqlcommenter comment of the statement.
@@ -85,28 +92,50 @@ BEGIN
         v_tracestate := NULL;
     END IF;
 
-    -- pgmq.send's own statement, minus its two wrapper layers: the name was validated above,
-    -- and pgmq names the queue's table q_<queue_name>.
-    send_sql := format('INSERT INTO pgmq.%I (vt, message, headers) '
-                       'VALUES (clock_timestamp() + make_interval(secs => $1), $2, $3) RETURNING msg_id',
-                       'q_' || submit_work.queue_name);
+    new_msg_id := nextval(msg_id_seq);
 
-    IF submit_work.dedup_key IS NULL THEN
-        -- No key, nothing to merge with: one message, one row.
-        EXECUTE send_sql INTO new_msg_id
-            USING coalesce(submit_work.delay_seconds, 0), jsonb_build_object('work_id', new_id), headers;
-        INSERT INTO animus.work_items (id, pgmq_msg_id, queue_name, work_type, source, trigger_info,
-                                       params, priority, parent_id, max_attempts, traceparent, tracestate)
-        VALUES (new_id, new_msg_id, submit_work.queue_name, submit_work.work_type, submit_work.source,
-                submit_work.trigger_info, v_params, coalesce(submit_work.priority, 0),
-                submit_work.parent_id, submit_work.max_attempts, v_traceparent, v_tracestate);
-        RETURN ROW(new_id, 'queued', NULL, new_msg_id)::animus.submit_result;
-    END IF;
-
-    -- With a key, the unique index on active (work_type, dedup_key) decides who is first.
     LOOP
-        -- FOR SHARE holds the active item's state until this transaction ends, so a merge never
-        -- points at an item that completed in between; a row that resolved is skipped.
+        -- One statement writes the item and checks the queue: the row is selected from
+        -- animus.queues by primary key, so an unknown queue inserts nothing. With a key, the
+        -- UNIQUE index on active (work_type, dedup_key) decides who is first.
+        IF submit_work.dedup_key IS NULL THEN
+            INSERT INTO animus.work_items (id, pgmq_msg_id, queue_name, work_type, source, trigger_info,
+                                           params, priority, parent_id, max_attempts, traceparent, tracestate)
+            SELECT new_id, new_msg_id, q.queue_name, submit_work.work_type, submit_work.source,
+                   submit_work.trigger_info, v_params, coalesce(submit_work.priority, 0),
+                   submit_work.parent_id, submit_work.max_attempts, v_traceparent, v_tracestate
+            FROM animus.queues q
+            WHERE q.queue_name = submit_work.queue_name;
+        ELSE
+            INSERT INTO animus.work_items (id, pgmq_msg_id, queue_name, work_type, dedup_key, source,
+                                           trigger_info, params, priority, parent_id, max_attempts,
+                                           traceparent, tracestate)
+            SELECT new_id, new_msg_id, q.queue_name, submit_work.work_type, submit_work.dedup_key,
+                   submit_work.source, submit_work.trigger_info, v_params, coalesce(submit_work.priority, 0),
+                   submit_work.parent_id, submit_work.max_attempts, v_traceparent, v_tracestate
+            FROM animus.queues q
+            WHERE q.queue_name = submit_work.queue_name
+            ON CONFLICT (work_type, dedup_key)
+                WHERE dedup_key IS NOT NULL AND state NOT IN ('completed', 'dead', 'merged')
+                DO NOTHING;
+        END IF;
+        IF FOUND THEN
+            -- pgmq.send's statement without its wrapper layers, with every column given so that
+            -- planning it needs no column defaults or identity lookup.
+            EXECUTE format('INSERT INTO pgmq.%I (msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers) '
+                           'OVERRIDING SYSTEM VALUE '
+                           'VALUES ($1, 0, now(), NULL, clock_timestamp() + make_interval(secs => $2), $3, $4)',
+                           'q_' || submit_work.queue_name)
+                USING new_msg_id, coalesce(submit_work.delay_seconds, 0), jsonb_build_object('work_id', new_id), headers;
+            RETURN ROW(new_id, 'queued', NULL, new_msg_id)::animus.submit_result;
+        END IF;
+        IF NOT EXISTS (SELECT FROM animus.queues q WHERE q.queue_name = submit_work.queue_name) THEN
+            PERFORM animus._check_queue(submit_work.queue_name);
+        END IF;
+
+        -- The key is held by an active item. FOR SHARE holds its state until this transaction
+        -- ends, so a merge never points at an item that completed in between; if it resolved
+        -- before it could be locked, the next round inserts again.
         SELECT w.id INTO active_id FROM animus.work_items w
         WHERE w.work_type = submit_work.work_type AND w.dedup_key = submit_work.dedup_key
           AND w.state NOT IN ('completed', 'dead', 'merged')
@@ -121,24 +150,6 @@ BEGIN
                     submit_work.max_attempts, v_traceparent, v_tracestate, now());
             RETURN ROW(new_id, 'merged', active_id, NULL)::animus.submit_result;
         END IF;
-
-        EXECUTE send_sql INTO new_msg_id
-            USING coalesce(submit_work.delay_seconds, 0), jsonb_build_object('work_id', new_id), headers;
-        INSERT INTO animus.work_items (id, pgmq_msg_id, queue_name, work_type, dedup_key, source,
-                                       trigger_info, params, priority, parent_id, max_attempts,
-                                       traceparent, tracestate)
-        VALUES (new_id, new_msg_id, submit_work.queue_name, submit_work.work_type, submit_work.dedup_key,
-                submit_work.source, submit_work.trigger_info, v_params, coalesce(submit_work.priority, 0),
-                submit_work.parent_id, submit_work.max_attempts, v_traceparent, v_tracestate)
-        ON CONFLICT (work_type, dedup_key)
-            WHERE dedup_key IS NOT NULL AND state NOT IN ('completed', 'dead', 'merged')
-            DO NOTHING;
-        IF FOUND THEN
-            RETURN ROW(new_id, 'queued', NULL, new_msg_id)::animus.submit_result;
-        END IF;
-        -- A concurrent submitter's item with this key committed first: take the message back
-        -- (it is ours, inside this transaction) and merge on the next round.
-        PERFORM pgmq.delete(submit_work.queue_name, new_msg_id);
     END LOOP;
 END
 $$;
