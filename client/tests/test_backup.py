@@ -52,6 +52,15 @@ def test_backup_then_restore_round_trip(server_url: str, tmp_path: Path) -> None
             )
             assert messages == "1,2"
             assert _db.psql(restored, "SELECT animus.embedding_dim()") == "3"
+            # Role settings live in the cluster, not the database (like the roles themselves), so
+            # a dump does not carry them: the restore procedure re-applies them (idempotent).
+            subprocess.run(
+                ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "deploy/role_settings.sql"],
+                cwd=_db.ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
             # The Sqitch registry comes along, so the restored database is still managed by Sqitch.
             _db.sqitch(restored, "verify")
         finally:
