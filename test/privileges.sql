@@ -35,13 +35,13 @@ SELECT is(ARRAY(SELECT name FROM fn WHERE name = '_vector_leg'
     '{}'::text[], '_vector_leg is callable only from inside the definer functions');
 
 SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animus_app', oid, 'EXECUTE') ORDER BY 1),
-    ARRAY['archive_work', 'complete_work', 'create_queue', 'delete_work', 'embedding_dim', 'extend_work',
+    ARRAY['archive_work', 'complete_work', 'create_queue', 'delete_work', 'deployed_changes', 'embedding_dim', 'extend_work',
           'fail_work', 'forget_memories', 'forget_memory', 'hybrid_search', 'keyword_search', 'read_work',
           'search_memory', 'store_memories', 'store_memory', 'submit_work', 'submit_work_batch'],
     'animus_app may execute exactly the agent API');
 
 SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animus_ops', oid, 'EXECUTE') ORDER BY 1),
-    ARRAY['_queue_length', 'create_queue', 'embedding_dim', 'requeue_dead', 'work_provenance'],
+    ARRAY['_queue_length', 'create_queue', 'deployed_changes', 'embedding_dim', 'requeue_dead', 'work_provenance'],
     'animus_ops may execute exactly the operator API (and _queue_length, which queue_overview calls)');
 
 SELECT is(ARRAY(SELECT name FROM fn WHERE name LIKE '\_%' AND has_function_privilege('animus_app', oid, 'EXECUTE')),

@@ -13,12 +13,12 @@ from typing import Any, Literal
 
 # --- health check at connect -------------------------------------------------------------------
 
-#: Is the schema there, does it record its embedding dimension, can we read Sqitch's registry?
+#: Is the schema there, does it record its embedding dimension, can it list its Sqitch changes?
+#: (to_regprocedure never raises, so an agent role without rights on Sqitch's registry passes.)
 HEALTH_PROBE = """
 SELECT to_regnamespace('animus') IS NOT NULL AS schema_deployed,
        to_regprocedure('animus.embedding_dim()') IS NOT NULL AS has_embedding_dim,
-       to_regclass('sqitch.changes') IS NOT NULL
-           AND has_table_privilege('sqitch.changes', 'SELECT') AS registry_readable
+       to_regprocedure('animus.deployed_changes()') IS NOT NULL AS registry_readable
 """
 
 EMBEDDING_DIM = "SELECT animus.embedding_dim()"
@@ -26,8 +26,8 @@ EMBEDDING_DIM = "SELECT animus.embedding_dim()"
 #: Decodes to a dict only when the connection has the client's codecs (a caller's pool may not).
 JSONB_PROBE = "SELECT '{}'::jsonb"
 
-#: The Sqitch changes deployed in this database for the animus project.
-DEPLOYED_CHANGES = "SELECT change FROM sqitch.changes WHERE project = 'animus'"
+#: The Sqitch changes deployed in this database for the animus project (read by a definer function).
+DEPLOYED_CHANGES = "SELECT change FROM animus.deployed_changes() AS change"
 
 # --- work queue --------------------------------------------------------------------------------
 

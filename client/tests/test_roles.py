@@ -52,8 +52,7 @@ async def agent_url(admin: asyncpg.Connection, database_url: str) -> AsyncIterat
 
 @asynccontextmanager
 async def agent_db(url: str) -> AsyncIterator[Db]:
-    """A Db on one connection of the agent role, built without Db.connect's health check,
-    which an agent role cannot pass yet (see the xfail test below)."""
+    """A Db on one connection of the agent role (the health check is tested separately)."""
     conn = await asyncpg.connect(url)
     try:
         await init_connection(conn)
@@ -62,15 +61,13 @@ async def agent_db(url: str) -> AsyncIterator[Db]:
         await conn.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=PermissionDenied,
-    reason="client bug (reported): Db.connect's health probe calls to_regclass('sqitch.changes'),"
-    " which raises 42501 for a role without USAGE on schema sqitch, i.e. for every agent role",
-)
 async def test_an_agent_login_role_can_connect_with_the_client(agent_url: str) -> None:
+    """The health check (schema, Sqitch changes, dimension) passes with only animus_app's rights."""
     db = await Db.connect(agent_url)
-    await db.close()
+    try:
+        assert await db.embedding_dim() == 384
+    finally:
+        await db.close()
 
 
 async def new_queue(db: Db, items: int) -> tuple[str, list[uuid.UUID]]:

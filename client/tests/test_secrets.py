@@ -128,9 +128,6 @@ async def password_role(database_url: str) -> AsyncIterator[str]:
     admin = await asyncpg.connect(database_url)
     try:
         await admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{DB_PASSWORD}' IN ROLE animus_app")
-        # Db.connect's health probe needs the Sqitch registry (see test_roles.py's xfail).
-        await admin.execute(f"GRANT USAGE ON SCHEMA sqitch TO {role}")
-        await admin.execute(f"GRANT SELECT ON sqitch.changes TO {role}")
         yield tcp_url(database_url, role, DB_PASSWORD)
     finally:
         await admin.execute(
