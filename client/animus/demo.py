@@ -175,10 +175,7 @@ async def run_demo(url: str, *, queue: str = "demo", out: TextIO) -> None:
                     )
                 for row in rows:
                     trigger_text = f" ({row['trigger_info']})" if row["trigger_info"] else ""
-                    say(
-                        f"   {row['relation']:<8} {row['source']:<15} "
-                        f"{row['state']}{trigger_text}"
-                    )
+                    say(f"   {row['relation']:<8} {row['source']:<15} {row['state']}{trigger_text}")
 
                 say()
                 say(f"5. Hybrid search (vector + keyword): {QUERY!r}")
@@ -232,7 +229,7 @@ def render_span_tree(spans: Sequence[ReadableSpan]) -> list[str]:
     """Spans as an indented tree, children in start order, with durations and links.
 
     A private stand-in for ``animus.telemetry.render_span_tree``, which is being added in
-    parallel; consecutive siblings of the same name with no children are folded (``×3``).
+    parallel; consecutive siblings of the same name with no children are folded (``(x3)``).
     """
     by_id = {s.context.span_id: s for s in spans if s.context is not None}
     children: dict[int | None, list[ReadableSpan]] = {}
@@ -269,7 +266,7 @@ def render_span_tree(spans: Sequence[ReadableSpan]) -> list[str]:
                 j += 1
             count = j - i
             total = sum(ms(s) for s in siblings[i:j])
-            label = _label(span) + (f" ×{count}" if count > 1 else "")
+            label = _label(span) + (f" (x{count})" if count > 1 else "")
             error = " ERROR" if span.status.status_code == trace.StatusCode.ERROR else ""
             lines.append(f"{'  ' * depth}{label}  {total:.1f} ms{error}")
             for link in span.links:

@@ -15,7 +15,7 @@ import signal
 import sys
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -329,17 +329,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--handler",
         metavar="MODULE:FUNCTION",
-        help="async def handler(db, item) -> dict | None (default: "
-        "animus.cli.worker:remember)",
+        help="async def handler(db, item) -> dict | None (default: animus.cli.worker:remember)",
     )
     run.add_argument("--vt", type=int, default=60, metavar="SECONDS", help="default 60")
     run.add_argument("--batch", type=int, default=1, help="items per read (default 1)")
     run.add_argument(
         "--poll", type=float, default=1.0, metavar="SECONDS", help="idle wait (default 1)"
     )
-    run.add_argument(
-        "--retry-delay", type=int, default=30, metavar="SECONDS", help="default 30"
-    )
+    run.add_argument("--retry-delay", type=int, default=30, metavar="SECONDS", help="default 30")
     run.add_argument("--max-items", type=int, help="exit after handling this many items")
     run.add_argument(
         "--until-empty", action="store_true", help="exit when no queue delivers anything"
@@ -355,7 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mem_cmds = memory.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    add = sub(mem_cmds, "add", "embed a text and store it as a memory; prints its id", embedder=True)
+    add = sub(
+        mem_cmds, "add", "embed a text and store it as a memory; prints its id", embedder=True
+    )
     add.add_argument("content", help="the text to remember ('-' reads standard input)")
     add.add_argument("--type", dest="memory_type", required=True, help="memory_type")
     add.add_argument("--source", help="where it comes from")
@@ -379,9 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="memory_type for items without one (default for Markdown: document)",
     )
     imp.add_argument("--source", help="source for items without one")
-    imp.add_argument(
-        "--batch-size", type=int, default=64, help="memories per batch (default 64)"
-    )
+    imp.add_argument("--batch-size", type=int, default=64, help="memories per batch (default 64)")
 
     search = sub(
         mem_cmds,
@@ -453,7 +450,7 @@ def resolve_url(args: argparse.Namespace) -> str:
 def make_embedder(kind: str, url: str, dimensions: int) -> Embedder:
     """The embedder for ``--embedder``; openai's dimension defaults to the database's."""
     if kind == "openai":
-        config = Config(database_url=url)  # type: ignore[arg-type]
+        config = Config(database_url=url)
         return OpenAIEmbedder(
             config.embedding_model,
             config.embedding_dimensions or dimensions,
@@ -552,9 +549,7 @@ async def cmd_work(args: argparse.Namespace, out: Output) -> int:
             )
         elif args.command == "complete":
             await db.complete(args.work_id, args.outcome, args.ms)
-            out.line(
-                f"{args.work_id} completed", {"work_id": args.work_id, "state": "completed"}
-            )
+            out.line(f"{args.work_id} completed", {"work_id": args.work_id, "state": "completed"})
         elif args.command == "fail":
             state = await db.fail(args.work_id, args.error, args.retry_delay)
             note = f" (retried after {args.retry_delay}s)" if state == "queued" else ""
@@ -889,7 +884,7 @@ def report_error(exc: BaseException, debug: bool) -> None:
         print(f"hint: {' '.join(hint.split())}", file=sys.stderr)
 
 
-Command = Callable[[argparse.Namespace, Output], Awaitable[int]]
+Command = Callable[[argparse.Namespace, Output], Coroutine[Any, Any, int]]
 ASYNC_COMMANDS: dict[str, Command] = {"work": cmd_work, "memory": cmd_memory, "demo": cmd_demo}
 
 
