@@ -120,7 +120,10 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         assert exit_info.value.code == 0
         text = capsys.readouterr().out
         assert text.startswith(f"usage: animus {' '.join(path)}"), text[:80]
-        assert "exit codes:" in text and "--json" in text
+        assert "exit codes:" in text and "--debug" in text
+        assert ("  --url URL" in text) == (path[0] != "db"), (
+            "db commands act on the embedded cluster"
+        )
 
 
 def test_top_level_help_as_a_subprocess() -> None:
@@ -354,6 +357,9 @@ def test_db_commands_delegate_to_script_db(tmp_path: Path) -> None:
         [str(_db.ROOT / "script" / "db"), "status"], capture_output=True, text=True, check=False
     )
     assert animus("db", "status", sub=True).returncode == status.returncode
+    if status.returncode == 0:
+        psql = ok("db", "psql", "-X", "-At", "-c", "SELECT 41 + 1", sub=True)
+        assert psql.strip() == "42", "arguments after psql go to psql"
     outside = animus("db", "url", env={"ANIMUS_HOME": str(tmp_path)}, sub=True)
     assert_one_line_error(outside, 1, "not an animus checkout")
 

@@ -43,6 +43,7 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 EXIT_INTERRUPTED = 130
+EXIT_PIPE = 141
 
 EPILOG = """\
 exit codes:
@@ -54,6 +55,7 @@ exit codes:
   3    not found or not running: an unknown queue or work item (AN002, AN003), a missing
        file, or the embedded cluster is not running (animus db status, psql, deploy)
   130  interrupted (Ctrl-C)
+  141  the output pipe was closed early (e.g. `| head`)
 
 A failure prints "error: <message>" and, when there is one, "hint: <hint>" on stderr;
 --debug adds the traceback.
@@ -94,22 +96,24 @@ def _uuid(text: str) -> uuid.UUID:
         raise argparse.ArgumentTypeError(f"not a UUID: {text!r}") from None
 
 
-def _common(embedder: bool = False) -> argparse.ArgumentParser:
-    """Options every command takes, before or after the command name."""
+def _common(embedder: bool = False, *, database: bool = True) -> argparse.ArgumentParser:
+    """Options the commands take, before or after the command name (``database=False``: the
+    ``db`` commands, which act on the embedded cluster rather than on --url)."""
     parent = argparse.ArgumentParser(add_help=False)
     group = parent.add_argument_group("common options")
-    group.add_argument(
-        "--url",
-        default=argparse.SUPPRESS,
-        help="postgresql:// URL of the database (default: $DATABASE_URL, else the embedded "
-        "cluster's URL when run inside an animus checkout)",
-    )
-    group.add_argument(
-        "--json",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="print JSON instead of tables",
-    )
+    if database:
+        group.add_argument(
+            "--url",
+            default=argparse.SUPPRESS,
+            help="postgresql:// URL of the database (default: $DATABASE_URL, else the "
+            "embedded cluster's URL when run inside an animus checkout)",
+        )
+        group.add_argument(
+            "--json",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="print JSON instead of tables",
+        )
     group.add_argument(
         "--debug",
         action="store_true",
@@ -154,16 +158,23 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     with_embedder = _common(embedder=True)
+    cluster = _common(database=False)
     fmt = argparse.RawDescriptionHelpFormatter
 
     def sub(
-        group: Any, name: str, help_text: str, *, embedder: bool = False, description: str = ""
+        group: Any,
+        name: str,
+        help_text: str,
+        *,
+        embedder: bool = False,
+        description: str = "",
+        parent: argparse.ArgumentParser | None = None,
     ) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = group.add_parser(
             name,
             help=help_text,
             description=description or help_text[0].upper() + help_text[1:] + ".",
-            parents=[with_embedder if embedder else common],
+            parents=[parent or (with_embedder if embedder else common)],
             formatter_class=fmt,
             epilog=EPILOG,
         )
@@ -190,19 +201,43 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     db_cmds = db.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    sub(db_cmds, "start", "create the cluster on first use, start it, create the database")
-    sub(db_cmds, "stop", "stop the cluster")
-    sub(db_cmds, "status", "say whether the cluster runs and where (exit 3 when it does not)")
-    sub(db_cmds, "url", "print the cluster's connection URL (unix socket, no password)")
+    sub(
+        db_cmds,
+        "start",
+        "create the cluster on first use, start it, create the database",
+        parent=cluster,
+    )
+    sub(db_cmds, "stop", "stop the cluster", parent=cluster)
+    sub(
+        db_cmds,
+        "status",
+        "say whether the cluster runs and where (exit 3 when it does not)",
+        parent=cluster,
+    )
+    url = sub(
+        db_cmds,
+        "url",
+        "print the cluster's connection URL (unix socket, no password)",
+        parent=cluster,
+    )
+    url.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help='print {"url": ...}'
+    )
     deploy = sub(
         db_cmds,
         "deploy",
         "sqitch deploy the schema into the cluster (embedding_dim=$ANIMUS_EMBEDDING_DIM, "
         "default 384)",
+        parent=cluster,
     )
     deploy.add_argument("database", nargs="?", help="database name (default: animus)")
-    psql = sub(db_cmds, "psql", "open psql on the cluster's animus database")
-    psql.add_argument("psql_args", nargs=argparse.REMAINDER, help="arguments passed to psql")
+    psql = sub(db_cmds, "psql", "open psql on the cluster's animus database", parent=cluster)
+    psql.add_argument(
+        "psql_args",
+        nargs=argparse.REMAINDER,
+        metavar="PSQL_ARGS",
+        help="every argument after psql goes to psql unchanged, e.g. -c 'SELECT 1'",
+    )
 
     # work
     work = groups.add_parser(
@@ -888,10 +923,34 @@ Command = Callable[[argparse.Namespace, Output], Coroutine[Any, Any, int]]
 ASYNC_COMMANDS: dict[str, Command] = {"work": cmd_work, "memory": cmd_memory, "demo": cmd_demo}
 
 
+def _split_psql(argv: list[str]) -> tuple[list[str], list[str]]:
+    """``animus [options] db psql ARGS``: ARGS go to psql untouched (argparse would take
+    ``-c`` and the like for its own options); ``db psql --help`` stays ours."""
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--url":
+            i += 2
+            continue
+        if token.startswith("-"):
+            i += 1
+            continue
+        if token == "db" and argv[i + 1 : i + 2] == ["psql"]:
+            rest = argv[i + 2 :]
+            if rest in (["-h"], ["--help"]):
+                return argv, []
+            return argv[: i + 2], rest
+        break
+    return argv, []
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     parser = build_parser()
+    argv, psql_args = _split_psql(list(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
+    if psql_args:
+        args.psql_args = psql_args
     debug = bool(_opt(args, "debug", False))
     out = Output(bool(_opt(args, "json", False)))
     try:
@@ -901,6 +960,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`animus ... | head`): stop quietly, as SIGPIPE would.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
     except Exception as exc:
         report_error(exc, debug)
         return exit_code(exc)
