@@ -18,6 +18,9 @@ import pytest
 from animus.cli import build_parser, main
 
 from . import _db
+from .openai_server import EMBEDDINGS, OpenAIServer, openai_server
+
+__all__ = ["openai_server"]
 
 
 def animus(
@@ -367,3 +370,51 @@ def test_db_commands_delegate_to_script_db(tmp_path: Path) -> None:
 def test_demo_help_names_what_it_does() -> None:
     text = ok("demo", "--help")
     assert "dedup" in text and "hybrid search" in text and "trace tree" in text
+
+
+def test_openai_embedder_takes_the_database_dimension(
+    database_url: str, openai_server: OpenAIServer
+) -> None:
+    memory_type = f"cli_oai_{uuid.uuid4().hex[:8]}"
+    env = {
+        "OPENAI_API_KEY": "test-key",
+        "OPENAI_BASE_URL": openai_server.base_url,
+        "ANIMUS_EMBEDDING_MODEL": "fake-embedding-model",
+    }
+    added = as_json(
+        "memory", "add", "stored through the OpenAI wire format", "--type", memory_type,
+        "--embedder", "openai", url=database_url, env=env,
+    )  # fmt: skip
+    sent = openai_server.requests_to(EMBEDDINGS)
+    assert sent[-1].body["dimensions"] == 384 and sent[-1].body["model"] == "fake-embedding-model"
+    stats = [
+        s for s in as_json("memory", "stats", url=database_url) if s["memory_type"] == memory_type
+    ]
+    assert stats[0]["embedding_model"] == "fake-embedding-model" and added["id"] > 0
+
+    no_key = animus(
+        "memory", "search", "x", "--embedder", "openai", url=database_url,
+        env={"OPENAI_API_KEY": "", "ANIMUS_OPENAI_API_KEY": ""},
+    )  # fmt: skip
+    assert_one_line_error(no_key, 1, "OPENAI_API_KEY")
+
+
+async def explode(db: object, item: object) -> None:
+    """A handler for ``--handler``: always fails."""
+    raise ValueError("no good")
+
+
+def test_worker_fails_items_whose_handler_raises(database_url: str, queue: str) -> None:
+    ok("work", "submit", queue, "broken", "--max-attempts", "1", url=database_url)
+    handler = f"{__name__}:explode"
+    proc = animus(
+        "work", "run", queue, "--handler", handler, "--until-empty", "--json", url=database_url
+    )
+    assert proc.returncode == 0, proc.stderr
+    (result,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert result["state"] == "dead" and result["error"] == "ValueError: no good"
+    assert "0 completed, 1 failed" in proc.stderr
+    dead = as_json("work", "show", result["work_id"], url=database_url)["item"]
+    assert dead["state"] == "dead" and dead["outcome_error"] == "ValueError: no good"
+    bad = animus("work", "run", queue, "--handler", "no_such_module:x", url=database_url)
+    assert_one_line_error(bad, 2, "--handler")

@@ -657,7 +657,11 @@ async def cmd_work_run(args: argparse.Namespace, out: Output) -> int:
         try:
             handler = load_handler(args.handler)
         except (ValueError, ImportError) as exc:
-            raise UsageError(f"--handler: {exc}") from exc
+            raise UsageError(
+                f"--handler: {exc}",
+                hint="pass module:function of an async def handler(db, item) that this "
+                "Python can import",
+            ) from exc
     exporting = any(
         os.environ.get(v)
         for v in ("OTEL_EXPORTER_OTLP_ENDPOINT", "ANIMUS_OTEL_EXPORTER", "OTEL_TRACES_EXPORTER")
