@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import sys
+import textwrap
 import traceback
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
@@ -149,10 +150,13 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--metadata",
         type=_json_object,
+        metavar="JSON",
         help="only memories whose metadata contains this JSON object",
     )
-    group.add_argument("--after", help="created at or after this timestamp (ISO 8601)")
-    group.add_argument("--before", help="created before this timestamp (ISO 8601)")
+    group.add_argument(
+        "--after", metavar="TIMESTAMP", help="created at or after this time (ISO 8601)"
+    )
+    group.add_argument("--before", metavar="TIMESTAMP", help="created before this time (ISO 8601)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,7 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = group.add_parser(
             name,
             help=help_text,
-            description=description or help_text[0].upper() + help_text[1:] + ".",
+            description=textwrap.fill(
+                description or help_text[0].upper() + help_text[1:] + ".", 88
+            ),
             parents=[parent or (with_embedder if embedder else common)],
             formatter_class=fmt,
             epilog=EPILOG,
@@ -194,9 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     db = groups.add_parser(
         "db",
         help="manage the embedded PostgreSQL cluster (script/db)",
-        description="Manage the embedded PostgreSQL cluster of an animus checkout: data in "
-        ".local/pgdata, socket in .local/run, TCP on $ANIMUS_PGPORT (default 55432). Each "
-        "command runs script/db.",
+        description=textwrap.fill(
+            "Manage the embedded PostgreSQL cluster of an animus checkout: data in "
+            ".local/pgdata, socket in .local/run, TCP on $ANIMUS_PGPORT (default 55432). Each "
+            "command runs script/db.",
+            88,
+        ),
         formatter_class=fmt,
         epilog=EPILOG,
     )
@@ -243,8 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
     work = groups.add_parser(
         "work",
         help="submit, read, settle and inspect work items; run a worker",
-        description="Work queues: structural dedup on (work_type, dedup_key), retries, "
-        "dead letters and provenance (see docs/queue.md).",
+        description=textwrap.fill(
+            "Work queues: structural dedup on (work_type, dedup_key), retries, "
+            "dead letters and provenance (see docs/queue.md).",
+            88,
+        ),
         formatter_class=fmt,
         epilog=EPILOG,
     )
@@ -263,7 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("work_type", help="what kind of work, e.g. summarize")
     submit.add_argument("--source", default="cli", help="who submits (default: cli)")
     submit.add_argument(
-        "--params", type=_json_object, default={}, help="the work's parameters, a JSON object"
+        "--params",
+        type=_json_object,
+        default={},
+        metavar="JSON",
+        help="the work's parameters, a JSON object (default {})",
     )
     submit.add_argument("--dedup-key", help="merge into the active item with this key")
     submit.add_argument("--trigger-info", help="why it was submitted (kept for provenance)")
@@ -291,7 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     complete = sub(work_cmds, "complete", "complete a running item")
     complete.add_argument("work_id", type=_uuid, help="the item's id")
-    complete.add_argument("--outcome", type=_json_object, help="outcome data, a JSON object")
+    complete.add_argument(
+        "--outcome", type=_json_object, metavar="JSON", help="outcome data, a JSON object"
+    )
     complete.add_argument("--ms", type=int, help="how long the work took, in milliseconds")
 
     fail = sub(
@@ -352,7 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
         "up). The default handler embeds the item's text (params.text, else params.content, "
         "else the params as JSON) and stores it as a memory of type params.memory_type or the "
         "work type. SIGTERM or Ctrl-C finishes the current batch, then exits 0. Telemetry is "
-        "exported when OTEL_EXPORTER_OTLP_ENDPOINT or ANIMUS_OTEL_EXPORTER is set.",
+        "exported when OTEL_EXPORTER_OTLP_ENDPOINT, ANIMUS_OTEL_EXPORTER or "
+        "OTEL_TRACES_EXPORTER is set.",
     )
     run.add_argument(
         "queues",
@@ -364,7 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--handler",
         metavar="MODULE:FUNCTION",
-        help="async def handler(db, item) -> dict | None (default: animus.cli.worker:remember)",
+        help="async def handler(db, item) -> dict | None (default: "
+        "animus.cli.worker:remember); db.embedder is set when --embedder is given",
     )
     run.add_argument("--vt", type=int, default=60, metavar="SECONDS", help="default 60")
     run.add_argument("--batch", type=int, default=1, help="items per read (default 1)")
@@ -381,7 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
     memory = groups.add_parser(
         "memory",
         help="store, import and search memories",
-        description="Semantic memory: pgvector and full-text search (see docs/memory.md).",
+        description=textwrap.fill(
+            "Semantic memory: pgvector and full-text search (see docs/memory.md).", 88
+        ),
         formatter_class=fmt,
         epilog=EPILOG,
     )
@@ -393,7 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("content", help="the text to remember ('-' reads standard input)")
     add.add_argument("--type", dest="memory_type", required=True, help="memory_type")
     add.add_argument("--source", help="where it comes from")
-    add.add_argument("--metadata", type=_json_object, default={}, help="a JSON object")
+    add.add_argument(
+        "--metadata", type=_json_object, default={}, metavar="JSON", help="a JSON object"
+    )
 
     imp = sub(
         mem_cmds,
@@ -436,11 +460,15 @@ def build_parser() -> argparse.ArgumentParser:
     _filter_options(hybrid)
     tuning = hybrid.add_argument_group("fusion (default: the database's)")
     tuning.add_argument("--fusion", choices=("convex", "rrf"), help="default convex")
-    tuning.add_argument("--vector-weight", type=float)
-    tuning.add_argument("--keyword-weight", type=float)
-    tuning.add_argument("--rrf-k", type=int)
+    tuning.add_argument("--vector-weight", type=float, metavar="W", help="default 1")
     tuning.add_argument(
-        "--keyword-ranking", choices=("bm25", "or_rank_cd", "and_rank_cd", "and_rank")
+        "--keyword-weight", type=float, metavar="W", help="default 0.25 (convex) or 1 (rrf)"
+    )
+    tuning.add_argument("--rrf-k", type=int, metavar="K", help="rrf only; default 60")
+    tuning.add_argument(
+        "--keyword-ranking",
+        choices=("bm25", "or_rank_cd", "and_rank_cd", "and_rank"),
+        help="how the keyword leg ranks (default bm25)",
     )
 
     sub(
@@ -690,7 +718,8 @@ async def cmd_work_run(args: argparse.Namespace, out: Output) -> int:
         out.out.flush()
 
     try:
-        async with await connect(args, embedder=handler is remember) as db:
+        wants_embedder = handler is remember or _opt(args, "embedder") is not None
+        async with await connect(args, embedder=wants_embedder) as db:
             queues = list(args.queues) or await _all_queues(db)
             if not queues:
                 raise UsageError(
