@@ -10,13 +10,29 @@ from pathlib import Path
 from . import _db
 
 EXAMPLE = Path(__file__).with_name("readme_example.py")
+README = _db.ROOT / "README.md"
+
+
+def readme_example() -> str:
+    """The first ```python block of README.md: the agent example, as a reader sees it."""
+    text = README.read_text()
+    start = text.index("```python\n") + len("```python\n")
+    return text[start : text.index("```", start)]
+
+
+def test_the_readme_shows_exactly_the_tested_example() -> None:
+    assert readme_example() == EXAMPLE.read_text()
 
 
 def test_the_readme_example_runs(server_url: str) -> None:
     with _db.fresh_database(server_url, embedding_dim=384) as url:
         env = {**os.environ, "DATABASE_URL": url}
         proc = subprocess.run(
-            [sys.executable, str(EXAMPLE)], env=env, capture_output=True, text=True, timeout=120
+            [sys.executable, "-c", readme_example()],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert proc.returncode == 0, proc.stderr
         lines = proc.stdout.strip().splitlines()
