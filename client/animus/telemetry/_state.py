@@ -46,6 +46,16 @@ def tracer() -> trace.Tracer:
     return provider.get_tracer(INSTRUMENTATION_SCOPE, schema_url=SCHEMA_URL)
 
 
+def tracing_active() -> bool:
+    """Whether spans can be recorded at all: ``init_telemetry`` installed a provider, or the
+    application set a global one. The client's hot paths skip all span work when not."""
+    if _tracer_provider is not None:
+        return True
+    return not isinstance(
+        trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider
+    )
+
+
 def meter() -> metrics.Meter:
     provider = _meter_provider or metrics.get_meter_provider()
     return provider.get_meter(INSTRUMENTATION_SCOPE, schema_url=SCHEMA_URL)
