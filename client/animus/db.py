@@ -28,7 +28,7 @@ from .errors import (
 )
 from .memory import MemoryCalls
 from .telemetry.gauges import QueueGauges
-from .telemetry.sqlcommenter import CommentingConnection
+from .telemetry.sqlcommenter import CommentingConnection, QuietResetConnection
 from .telemetry.wiring import WorkTelemetry
 from .work import WorkCalls
 
@@ -127,7 +127,8 @@ class Db(WorkCalls, MemoryCalls):
         A pool built here uses ``telemetry.CommentingConnection``: while a sampled span is
         current, each statement carries the sqlcommenter comment with its traceparent.
         ``sqlcommenter=False`` (or ``ANIMUS_SQLCOMMENTER=false``; the argument wins) builds it
-        with asyncpg's plain connection class instead.
+        with ``telemetry.QuietResetConnection`` (no comments) instead. Both run the pool's
+        connection reset without a database span.
         """
         given = [x for x in (target, pool, connection) if x is not None]
         if len(given) != 1:
