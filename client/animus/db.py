@@ -259,7 +259,7 @@ async def _create_pool(
             max_size=max_size,
             init=init_connection,
             connection_class=(
-                CommentingConnection if sqlcommenter_enabled(sqlcommenter) else asyncpg.Connection
+                CommentingConnection if sqlcommenter_enabled(sqlcommenter) else QuietResetConnection
             ),
         )
     except (asyncpg.PostgresError, OSError) as exc:
