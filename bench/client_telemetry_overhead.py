@@ -126,9 +126,8 @@ async def run(url: str, variant: Variant, call: str, seconds: float) -> tuple[fl
         )
         assert pool is not None
         db = await Db.connect(pool=pool)
-        pids: list[int] = [r["pid"] for r in await pool.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()")]  # fmt: skip
+        # the backends of this pool's connections (all open: min_size is the pool size)
+        pids = [h._con.get_server_pid() for h in pool._holders if h._con is not None]
         item = NewWorkItem(queue_name=QUEUE, work_type="bench", source="bench")
         args: tuple[Any, ...] = (QUEUE, "bench", "bench", {}, None, None, 0, None, None, 0)
         op: Callable[[], Awaitable[Any]]

@@ -135,7 +135,7 @@ class WorkCalls(sql.SqlCaller):
         with telemetry.settle("archive", queue=queue_name, msg_id=msg_id) as span:
             archived: bool = await self._send("fetchval", sql.ARCHIVE_WORK, queue_name, msg_id)
             if archived:
-                telemetry.settled(span, "completed")
+                telemetry.settled(span, "completed", queue=queue_name, msg_id=msg_id)
         return archived
 
     async def delete_work(self, queue_name: str, msg_id: int) -> bool:
@@ -145,7 +145,7 @@ class WorkCalls(sql.SqlCaller):
         with telemetry.settle("delete", queue=queue_name, msg_id=msg_id) as span:
             deleted: bool = await self._send("fetchval", sql.DELETE_WORK, queue_name, msg_id)
             if deleted:
-                telemetry.settled(span, "dead")
+                telemetry.settled(span, "dead", queue=queue_name, msg_id=msg_id)
         return deleted
 
     async def requeue_dead(

@@ -328,7 +328,15 @@ async def test_an_unsampled_trace_sends_no_context(database_url: str) -> None:
                     NewWorkItem(queue_name=name, work_type="t", source="s")
                 )
                 seen = await unsampled._send("fetchval", "SELECT current_query()")
+                (item,) = await unsampled.read_work(name, vt_seconds=30)
+                await unsampled.complete(item.id)
         assert session.finished() == []
+        # no spans, but the transitions still count
+        counts = {
+            (p.attributes["animus.work.state.to"], p.attributes["animus.work.type"]): p.value
+            for p in session.points("animus.work.transitions")
+        }
+        assert counts == {("running", "t"): 1, ("completed", "t"): 1}
     assert "/*" not in seen
     assert await stored_trace_context(database_url, result.work_id) == (None, None)
 

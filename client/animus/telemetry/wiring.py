@@ -27,6 +27,7 @@ from .work import (
     WORK_ID,
     WORK_TYPE,
     _attributes,
+    count_work_transition,
     record_work_lifecycle,
 )
 
@@ -107,7 +108,31 @@ class _NoWorkSpan(WorkSpan):
         pass
 
 
+class _UnsampledWorkSpan(_NoWorkSpan):
+    """What a work call gets inside an unsampled trace: no span, but transitions still count."""
+
+    __slots__ = ()
+
+    def transition(
+        self, work_id: UUID | str, from_state: str, to_state: str, work_type: str | None
+    ) -> None:
+        count_work_transition(from_state, to_state, work_type)
+
+
 _NO_SPAN = _NoWorkSpan()
+_UNSAMPLED = _UnsampledWorkSpan()
+
+
+def _skip() -> WorkSpan | None:
+    """The shared stand-in when a real span would be wasted: no tracer provider (``_NO_SPAN``),
+    or a current span that is not sampled (``_UNSAMPLED``: under the default parent-based
+    sampler its children are not sampled either, and creating them costs tens of µs)."""
+    if not _state.tracing_active():
+        return _NO_SPAN
+    ctx = trace.get_current_span().get_span_context()
+    if ctx.is_valid and not ctx.trace_flags.sampled:
+        return _UNSAMPLED
+    return None
 
 
 class _Delivered(NamedTuple):
@@ -135,8 +160,9 @@ class WorkTelemetry:
 
     def send(self, queues: Iterable[str], work_type: str | None, count: int | None) -> WorkSpan:
         """``send {queue}`` (PRODUCER) around submit_work (``count`` None) or submit_batch."""
-        if not _state.tracing_active():
-            return _NO_SPAN
+        skip = _skip()
+        if skip is not None:
+            return skip
         names = sorted(set(queues))
         queue = names[0] if len(names) == 1 else None
         attrs = _attributes("send", "send", queue or "", **{WORK_TYPE: work_type})
@@ -148,7 +174,7 @@ class WorkTelemetry:
 
     def submitted(self, span: WorkSpan, result: SubmitResult) -> None:
         """The ids and outcome of a single submit, on its send span."""
-        if span is _NO_SPAN:
+        if isinstance(span, _NoWorkSpan):
             return
         span.set(WORK_ID, str(result.work_id))
         span.set(MESSAGE_ID, None if result.msg_id is None else str(result.msg_id))
@@ -156,8 +182,9 @@ class WorkTelemetry:
 
     def receive(self, queue: str) -> WorkSpan:
         """``receive {queue}`` (CLIENT) around read_work."""
-        if not _state.tracing_active():
-            return _NO_SPAN
+        skip = _skip()
+        if skip is not None:
+            return skip
         return self._start(
             f"receive {queue}", SpanKind.CLIENT, _attributes("receive", "receive", queue)
         )
@@ -186,11 +213,10 @@ class WorkTelemetry:
     ) -> WorkSpan:
         """``settle {queue}`` (CLIENT) around complete/fail (by ``work_id``) or archive/delete
         (by ``queue`` and ``msg_id``); ``operation`` is the messaging.operation.name."""
-        if not _state.tracing_active():
-            return _NO_SPAN
-        key = str(work_id) if work_id is not None else None
-        if key is None and queue is not None and msg_id is not None:
-            key = self._by_msg.get((queue, msg_id))
+        skip = _skip()
+        if skip is not None:
+            return skip
+        key = self._key(work_id, queue, msg_id)
         known = self._by_id.get(key) if key is not None else None
         if known is not None:
             queue, msg_id = known.queue, known.msg_id
@@ -208,12 +234,29 @@ class WorkTelemetry:
             del attrs["messaging.destination.name"]
         return self._start(f"settle {queue}" if queue else "settle", SpanKind.CLIENT, attrs)
 
-    def settled(self, span: WorkSpan, to_state: str, work_id: UUID | None = None) -> None:
-        """Record running→``to_state`` for the item settled under ``span`` and forget it."""
+    def _key(self, work_id: UUID | None, queue: str | None, msg_id: int | None) -> str | None:
+        if work_id is not None:
+            return str(work_id)
+        if queue is not None and msg_id is not None:
+            return self._by_msg.get((queue, msg_id))
+        return None
+
+    def settled(
+        self,
+        span: WorkSpan,
+        to_state: str,
+        work_id: UUID | None = None,
+        queue: str | None = None,
+        msg_id: int | None = None,
+    ) -> None:
+        """Record running→``to_state`` for the item settled under ``span`` and forget it.
+
+        An item named only by ``queue`` and ``msg_id`` that this client did not read is
+        skipped: its earlier state is unknown.
+        """
         if span is _NO_SPAN:
             return
-        attrs = getattr(span.span, "attributes", None) or {}
-        key = str(work_id) if work_id is not None else attrs.get(WORK_ID)
+        key = self._key(work_id, queue, msg_id)
         if key is None:
             return
         known = self._by_id.pop(key, None)
