@@ -145,7 +145,13 @@ class CommentingConnection(QuietResetConnection):
     def _comment(self, query: str) -> str:
         from . import _state
 
-        return (self.sqlcommenter or _state.commenter()).comment(query)
+        commenter = self.sqlcommenter
+        if commenter is None:
+            # Following init_telemetry: with no tracer provider nothing can be sampled.
+            if not _state.tracing_active():
+                return query
+            commenter = _state.commenter()
+        return commenter.comment(query)
 
     async def _get_statement(self, query: str, timeout: Any, **kwargs: Any) -> Any:  # noqa: ASYNC109
         commented = self._comment(query)
