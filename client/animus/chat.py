@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from .config import ANTHROPIC_OPENAI_BASE_URL
 from .errors import ConfigError, ProviderError
+from .telemetry.genai import genai_operation
 
 if TYPE_CHECKING:
     from .config import Config
@@ -50,6 +51,11 @@ class ChatModel:
 
     The SDK retries 429 (honouring Retry-After) and 5xx up to ``max_retries`` times; errors that
     survive surface as ``animus.errors.ProviderError``.
+
+    Each request is a ``chat {model}`` span (GenAI conventions) with the response model and
+    token usage (cache reads and writes included), timed into
+    ``gen_ai.client.operation.duration``; a failed request carries the SDK error's class as
+    ``error.type``.
     """
 
     def __init__(
@@ -154,13 +160,25 @@ class ChatModel:
         )
 
     async def _request(self, messages: list[Message], options: dict[str, Any]) -> ChatCompletion:
-        """One chat request: the call site that chat spans wrap."""
+        """One chat request, under its ``chat {model}`` span."""
         try:
-            return await self._client.chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                **options,
-            )
+            with genai_operation("chat", self.model, self.provider) as op:
+                response = await self._client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    **options,
+                )
+                if response.model:
+                    op.set_response_model(response.model)
+                if response.usage is not None:
+                    usage = _usage(response)
+                    op.record_usage(
+                        usage.input_tokens,
+                        usage.output_tokens,
+                        cache_read=usage.cache_read_input_tokens or 0,
+                        cache_create=usage.cache_creation_input_tokens or 0,
+                    )
+            return response
         except openai.APIStatusError as exc:
             raise ProviderError(
                 f"{self.provider} chat failed with HTTP {exc.status_code}: {exc.message}",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import uuid
 from types import TracebackType
 from typing import Any, Self
@@ -26,6 +27,9 @@ from .errors import (
     map_db_error,
 )
 from .memory import MemoryCalls
+from .telemetry.gauges import QueueGauges
+from .telemetry.sqlcommenter import CommentingConnection, QuietResetConnection
+from .telemetry.wiring import WorkTelemetry
 from .work import WorkCalls
 
 #: The Sqitch changes (sqitch.plan) whose functions this client calls. Connect fails with
@@ -96,6 +100,7 @@ class Db(WorkCalls, MemoryCalls):
         self._executor = executor
         self._owned = owned
         self.embedder = embedder
+        self._work_telemetry = WorkTelemetry()
 
     @classmethod
     async def connect(
@@ -107,6 +112,7 @@ class Db(WorkCalls, MemoryCalls):
         connection: asyncpg.Connection | None = None,
         min_size: int | None = None,
         max_size: int | None = None,
+        sqlcommenter: bool | None = None,
     ) -> Self:
         """Connect and check the database before returning.
 
@@ -117,6 +123,12 @@ class Db(WorkCalls, MemoryCalls):
         Raises ``SchemaNotDeployed``, ``SchemaOutdated`` (the Sqitch registry lacks a change
         in ``REQUIRED_CHANGES``) or ``EmbeddingDimensionMismatch`` (``embedder.dimensions``
         differs from ``animus.embedding_dim()``).
+
+        A pool built here uses ``telemetry.CommentingConnection``: while a sampled span is
+        current, each statement carries the sqlcommenter comment with its traceparent.
+        ``sqlcommenter=False`` (or ``ANIMUS_SQLCOMMENTER=false``; the argument wins) builds it
+        with ``telemetry.QuietResetConnection`` (no comments) instead. Both run the pool's
+        connection reset without a database span.
         """
         given = [x for x in (target, pool, connection) if x is not None]
         if len(given) != 1:
@@ -131,7 +143,7 @@ class Db(WorkCalls, MemoryCalls):
                 raise map_db_error(exc) from exc
             executor, owned = connection, False
         else:
-            executor = await _create_pool(target, min_size, max_size)
+            executor = await _create_pool(target, min_size, max_size, sqlcommenter)
             owned = True
         db = cls(executor, owned=owned, embedder=embedder)
         try:
@@ -179,6 +191,11 @@ class Db(WorkCalls, MemoryCalls):
         dim: int = await self._send("fetchval", sql.EMBEDDING_DIM)
         return dim
 
+    def queue_gauges(self, interval_seconds: float = 15.0) -> QueueGauges:
+        """Queue depth and oldest-age gauges from ``animus.queue_overview`` (an animus_ops
+        view), refreshed every ``interval_seconds``; ``await gauges.start()`` to begin."""
+        return QueueGauges(self.queue_overview, interval_seconds)
+
     @property
     def pool(self) -> asyncpg.Pool | None:
         """The pool in use (None when the Db wraps a single connection)."""
@@ -212,8 +229,18 @@ class Db(WorkCalls, MemoryCalls):
         return f"<Db {kind} owned={self._owned} embedder={self.embedder!r}>"
 
 
+def sqlcommenter_enabled(sqlcommenter: bool | None = None) -> bool:
+    """The argument when given, else ``ANIMUS_SQLCOMMENTER`` (anything but ``false`` is on)."""
+    if sqlcommenter is not None:
+        return sqlcommenter
+    return os.environ.get("ANIMUS_SQLCOMMENTER", "true").strip().lower() != "false"
+
+
 async def _create_pool(
-    target: str | Config | None, min_size: int | None, max_size: int | None
+    target: str | Config | None,
+    min_size: int | None,
+    max_size: int | None,
+    sqlcommenter: bool | None = None,
 ) -> asyncpg.Pool:
     if isinstance(target, Config):
         dsn = target.database_url.get_secret_value()
@@ -227,11 +254,17 @@ async def _create_pool(
     max_size = max(10, min_size) if max_size is None else max_size
     try:
         pool: asyncpg.Pool = await asyncpg.create_pool(
-            dsn, min_size=min_size, max_size=max_size, init=init_connection
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            init=init_connection,
+            connection_class=(
+                CommentingConnection if sqlcommenter_enabled(sqlcommenter) else QuietResetConnection
+            ),
         )
     except (asyncpg.PostgresError, OSError) as exc:
         raise map_db_error(exc) from exc
     return pool
 
 
-__all__ = ["REQUIRED_CHANGES", "Db", "init_connection"]
+__all__ = ["REQUIRED_CHANGES", "Db", "init_connection", "sqlcommenter_enabled"]

@@ -15,6 +15,7 @@ import openai
 from pydantic import SecretStr
 
 from .errors import ConfigError, EmbeddingDimensionMismatch, ProviderError
+from .telemetry.genai import genai_operation
 
 if TYPE_CHECKING:
     from .config import Config
@@ -44,7 +45,14 @@ class OpenAIEmbedder:
     ``request_dimensions=False`` leaves ``dimensions`` out of the request, for endpoints and
     models that reject it; the response length is checked against ``dimensions`` either way.
     SDK errors that survive the retries surface as ``animus.errors.ProviderError``.
+
+    Each request is an ``embeddings {model}`` span (GenAI conventions) with the response model
+    and input tokens, timed into ``gen_ai.client.operation.duration``; a failed request carries
+    the SDK error's class as ``error.type``.
     """
+
+    #: It makes its own GenAI spans, so :func:`traced_embed` does not wrap it.
+    emits_genai_spans = True
 
     def __init__(
         self,
@@ -143,18 +151,25 @@ class OpenAIEmbedder:
         return vectors
 
     async def _request(self, batch: list[str]) -> openai.types.CreateEmbeddingResponse:
-        """One embeddings request: the call site that embedding spans wrap."""
+        """One embeddings request, under its ``embeddings {model}`` span."""
         try:
-            if self._request_dimensions:
-                return await self._client.embeddings.create(
-                    model=self._model,
-                    input=batch,
-                    dimensions=self._dimensions,
-                    encoding_format="float",
-                )
-            return await self._client.embeddings.create(
-                model=self._model, input=batch, encoding_format="float"
-            )
+            with genai_operation("embeddings", self._model, self._provider) as op:
+                if self._request_dimensions:
+                    response = await self._client.embeddings.create(
+                        model=self._model,
+                        input=batch,
+                        dimensions=self._dimensions,
+                        encoding_format="float",
+                    )
+                else:
+                    response = await self._client.embeddings.create(
+                        model=self._model, input=batch, encoding_format="float"
+                    )
+                if response.model:
+                    op.set_response_model(response.model)
+                if response.usage is not None:
+                    op.record_usage(input=response.usage.prompt_tokens)
+            return response
         except openai.APIStatusError as exc:
             raise ProviderError(
                 f"{self._provider} embeddings failed with HTTP {exc.status_code}: {exc.message}",
@@ -162,6 +177,19 @@ class OpenAIEmbedder:
             ) from exc
         except openai.APIError as exc:
             raise ProviderError(f"{self._provider} embeddings failed: {exc.message}") from exc
+
+
+async def traced_embed(embedder: Embedder, texts: Sequence[str]) -> list[list[float]]:
+    """``embedder.embed(texts)`` under an ``embeddings {model}`` span and duration metric.
+
+    The memory calls embed through this, so any embedder (``LocalEmbedder``, provider
+    ``local``, or your own) shows up in the trace; one that makes its own GenAI spans (a true
+    ``emits_genai_spans`` attribute, like ``OpenAIEmbedder``) is called as it is.
+    """
+    if getattr(embedder, "emits_genai_spans", False):
+        return await embedder.embed(texts)
+    with genai_operation("embeddings", embedder.model, embedder.provider):
+        return await embedder.embed(texts)
 
 
 def local_embedder_class() -> type[Embedder]:
@@ -178,4 +206,10 @@ def embedder_from_config(config: Config) -> Embedder:
     return local_embedder_class()()
 
 
-__all__ = ["Embedder", "OpenAIEmbedder", "embedder_from_config", "local_embedder_class"]
+__all__ = [
+    "Embedder",
+    "OpenAIEmbedder",
+    "embedder_from_config",
+    "local_embedder_class",
+    "traced_embed",
+]

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import sql
-from .embeddings import Embedder
+from .embeddings import Embedder, traced_embed
 from .errors import AnimusError
 from .models import HybridMatch, MemoryFilters, MemoryMatch, NewMemory
 
@@ -37,7 +37,7 @@ class MemoryCalls(sql.SqlCaller):
         vectors: list[list[float]] = []
         for start in range(0, len(docs), batch_size):
             texts = [doc.content for doc in docs[start : start + batch_size]]
-            vectors.extend(await chosen.embed(texts))
+            vectors.extend(await traced_embed(chosen, texts))
         if len(vectors) != len(docs):
             raise AnimusError(f"the embedder returned {len(vectors)} vectors for {len(docs)} docs")
         items = [
@@ -125,7 +125,7 @@ class MemoryCalls(sql.SqlCaller):
     ) -> Sequence[float]:
         if not isinstance(query, str):
             return query
-        (vector,) = await self._embedder(embedder).embed([query])
+        (vector,) = await traced_embed(self._embedder(embedder), [query])
         return vector
 
 

@@ -1,4 +1,9 @@
-"""Work-queue calls. Each is one call of one ``animus`` function (see ``sql.py``)."""
+"""Work-queue calls. Each is one call of one ``animus`` function (see ``sql.py``).
+
+Each call runs under its messaging span (``send``, ``receive``, ``settle``) from
+``telemetry.wiring.WorkTelemetry``, which also records the state transitions the call causes;
+with telemetry off those are shared no-op objects.
+"""
 
 from __future__ import annotations
 
@@ -9,46 +14,91 @@ from uuid import UUID
 
 from . import sql
 from .models import NewWorkItem, SubmitResult, WorkItem
+from .telemetry.wiring import WorkTelemetry
+
+#: submit_work with the submitter's trace context as arguments (used while a span is sampled):
+#: the database then stores it without parsing the statement's sqlcommenter comment.
+SUBMIT_WORK_TRACED = (
+    sql.SUBMIT_WORK[: sql.SUBMIT_WORK.rindex(")")]
+    + ",\n    traceparent => $11::text, tracestate => $12::text)"
+)
+
+#: The operator view behind the queue gauges (granted to animus_ops).
+QUEUE_OVERVIEW = """SELECT queue_name, queued, running, dead, merged, oldest_queued_age,
+    queue_length FROM animus.queue_overview"""
 
 
 class WorkCalls(sql.SqlCaller):
     """The work-queue half of ``Db``."""
+
+    #: The work spans and the unsettled deliveries of this client (set by ``Db``).
+    _work_telemetry: WorkTelemetry
 
     async def create_queue(self, queue_name: str) -> None:
         """Create the queue (idempotent). An invalid name raises ``InvalidQueueName``."""
         await self._send("execute", sql.CREATE_QUEUE, queue_name)
 
     async def submit_work(self, item: NewWorkItem) -> SubmitResult:
-        """Queue ``item``, or merge it into the active item with the same dedup key."""
-        record = await self._send(
-            "fetchrow",
-            sql.SUBMIT_WORK,
-            item.queue_name,
-            item.work_type,
-            item.source,
-            item.params,
-            item.dedup_key,
-            item.trigger_info,
-            item.priority,
-            item.parent_id,
-            item.max_attempts,
-            item.delay_seconds,
-        )
-        return SubmitResult.from_record(record)
+        """Queue ``item``, or merge it into the active item with the same dedup key.
+
+        Under a sampled span the ``send`` span's traceparent goes with it, so the worker that
+        reads the item can link its ``process`` span to this one.
+        """
+        telemetry = self._work_telemetry
+        with telemetry.send((item.queue_name,), item.work_type, None) as span:
+            args = (
+                item.queue_name,
+                item.work_type,
+                item.source,
+                item.params,
+                item.dedup_key,
+                item.trigger_info,
+                item.priority,
+                item.parent_id,
+                item.max_attempts,
+                item.delay_seconds,
+            )
+            traceparent, tracestate = span.trace_context()
+            if traceparent is None:
+                record = await self._send("fetchrow", sql.SUBMIT_WORK, *args)
+            else:
+                record = await self._send(
+                    "fetchrow", SUBMIT_WORK_TRACED, *args, traceparent, tracestate
+                )
+            result = SubmitResult.from_record(record)
+            telemetry.submitted(span, result)
+        return result
 
     async def submit_batch(self, items: Sequence[NewWorkItem]) -> list[SubmitResult]:
         """Submit many items in one round trip; one result per item, in input order."""
         if not items:
             return []
-        payload = [item.model_dump(mode="json", exclude_defaults=True) for item in items]
-        # Fields left at their defaults are omitted; the required ones are never defaults.
-        records = await self._send("fetch", sql.SUBMIT_WORK_BATCH, payload)
+        work_types = {item.work_type for item in items}
+        with self._work_telemetry.send(
+            (item.queue_name for item in items),
+            work_types.pop() if len(work_types) == 1 else None,
+            len(items),
+        ) as span:
+            payload = [item.model_dump(mode="json", exclude_defaults=True) for item in items]
+            # Fields left at their defaults are omitted; the required ones are never defaults.
+            traceparent, tracestate = span.trace_context()
+            if traceparent is not None:
+                context = {"traceparent": traceparent}
+                if tracestate:
+                    context["tracestate"] = tracestate
+                for entry in payload:
+                    entry.update(context)
+            records = await self._send("fetch", sql.SUBMIT_WORK_BATCH, payload)
         return [SubmitResult.from_record(r) for r in records]
 
     async def read_work(self, queue_name: str, vt_seconds: int, qty: int = 1) -> list[WorkItem]:
         """Deliver up to ``qty`` items, invisible to other readers for ``vt_seconds``."""
-        records = await self._send("fetch", sql.READ_WORK, queue_name, vt_seconds, qty)
-        return [WorkItem.from_record(r) for r in records]
+        telemetry = self._work_telemetry
+        with telemetry.receive(queue_name) as span:
+            records = await self._send("fetch", sql.READ_WORK, queue_name, vt_seconds, qty)
+            items = [WorkItem.from_record(r) for r in records]
+            telemetry.delivered(span, items)
+        return items
 
     async def complete(
         self,
@@ -57,13 +107,19 @@ class WorkCalls(sql.SqlCaller):
         outcome_ms: int | None = None,
     ) -> None:
         """Mark a running item completed and archive its message."""
-        await self._send("execute", sql.COMPLETE_WORK, work_id, outcome_data, outcome_ms)
+        telemetry = self._work_telemetry
+        with telemetry.settle("complete", work_id) as span:
+            await self._send("execute", sql.COMPLETE_WORK, work_id, outcome_data, outcome_ms)
+            telemetry.settled(span, "completed", work_id)
 
     async def fail(self, work_id: UUID, error: str, retry_delay_seconds: int = 0) -> str:
         """Record a failure; returns the new state (``queued`` again, or ``dead``)."""
-        state: str = await self._send(
-            "fetchval", sql.FAIL_WORK, work_id, error, retry_delay_seconds
-        )
+        telemetry = self._work_telemetry
+        with telemetry.settle("fail", work_id) as span:
+            state: str = await self._send(
+                "fetchval", sql.FAIL_WORK, work_id, error, retry_delay_seconds
+            )
+            telemetry.settled(span, state, work_id)
         return state
 
     async def extend(self, work_id: UUID, vt_seconds: int) -> datetime:
@@ -75,13 +131,21 @@ class WorkCalls(sql.SqlCaller):
     async def archive_work(self, queue_name: str, msg_id: int) -> bool:
         """Low-level: archive the message and mark its item completed. True when a message
         was archived."""
-        archived: bool = await self._send("fetchval", sql.ARCHIVE_WORK, queue_name, msg_id)
+        telemetry = self._work_telemetry
+        with telemetry.settle("archive", queue=queue_name, msg_id=msg_id) as span:
+            archived: bool = await self._send("fetchval", sql.ARCHIVE_WORK, queue_name, msg_id)
+            if archived:
+                telemetry.settled(span, "completed", queue=queue_name, msg_id=msg_id)
         return archived
 
     async def delete_work(self, queue_name: str, msg_id: int) -> bool:
         """Low-level: delete the message and mark its item dead (deleted). True when a message
         was deleted."""
-        deleted: bool = await self._send("fetchval", sql.DELETE_WORK, queue_name, msg_id)
+        telemetry = self._work_telemetry
+        with telemetry.settle("delete", queue=queue_name, msg_id=msg_id) as span:
+            deleted: bool = await self._send("fetchval", sql.DELETE_WORK, queue_name, msg_id)
+            if deleted:
+                telemetry.settled(span, "dead", queue=queue_name, msg_id=msg_id)
         return deleted
 
     async def requeue_dead(
@@ -93,5 +157,10 @@ class WorkCalls(sql.SqlCaller):
         records = await self._send("fetch", sql.REQUEUE_DEAD, queue_name, ids)
         return [SubmitResult.from_record(r) for r in records]
 
+    async def queue_overview(self) -> list[dict[str, Any]]:
+        """Operator call: the rows of ``animus.queue_overview`` (needs animus_ops)."""
+        records = await self._send("fetch", QUEUE_OVERVIEW)
+        return [dict(r) for r in records]
 
-__all__ = ["WorkCalls"]
+
+__all__ = ["QUEUE_OVERVIEW", "SUBMIT_WORK_TRACED", "WorkCalls"]

@@ -30,6 +30,7 @@ class ReceivedSpan:
     attributes: dict[str, Any]
     resource: dict[str, Any]
     links: list[tuple[str, str]]
+    parent_span_id: str = ""
 
 
 @dataclass
@@ -65,6 +66,7 @@ def otlp_http_receiver() -> Iterator[OtlpReceiver]:
                                 attributes={a.key: _value(a.value) for a in s.attributes},
                                 resource=resource,
                                 links=[(lk.trace_id.hex(), lk.span_id.hex()) for lk in s.links],
+                                parent_span_id=s.parent_span_id.hex(),
                             )
                             with lock:
                                 received.spans.append(span)

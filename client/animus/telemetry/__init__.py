@@ -5,6 +5,7 @@ The conventions followed (semconv v1.40.0) and the attribute tables are in
 """
 
 from .config import TelemetryConfig, TelemetryGuard, init_telemetry
+from .gauges import QueueGauges
 from .genai import (
     genai_operation,
     record_operation_duration,
@@ -13,6 +14,7 @@ from .genai import (
     start_embedding_span,
 )
 from .sqlcommenter import CommentingConnection, SqlCommenter, commenting_connection_class
+from .tree import render_span_tree
 from .work import (
     parse_traceparent,
     record_work_lifecycle,
@@ -25,6 +27,7 @@ from .work import (
 
 __all__ = [
     "CommentingConnection",
+    "QueueGauges",
     "SqlCommenter",
     "TelemetryConfig",
     "TelemetryGuard",
@@ -36,6 +39,7 @@ __all__ = [
     "record_token_usage",
     "record_work_lifecycle",
     "register_queue_gauges",
+    "render_span_tree",
     "start_chat_span",
     "start_embedding_span",
     "start_receive_span",

@@ -23,6 +23,8 @@ _tracer_provider: trace.TracerProvider | None = None
 _meter_provider: metrics.MeterProvider | None = None
 _commenter = SqlCommenter()
 _instruments: dict[str, Any] = {}
+#: (provider, tracer): get_tracer builds a new Tracer on each call, so the last one is kept
+_tracer_cache: tuple[object, trace.Tracer] | None = None
 
 
 def install(
@@ -42,8 +44,25 @@ def reset(guard: TelemetryGuard) -> None:
 
 
 def tracer() -> trace.Tracer:
+    global _tracer_cache
     provider = _tracer_provider or trace.get_tracer_provider()
-    return provider.get_tracer(INSTRUMENTATION_SCOPE, schema_url=SCHEMA_URL)
+    cached = _tracer_cache
+    if cached is not None and cached[0] is provider:
+        return cached[1]
+    made = provider.get_tracer(INSTRUMENTATION_SCOPE, schema_url=SCHEMA_URL)
+    if not isinstance(provider, trace.ProxyTracerProvider):
+        _tracer_cache = (provider, made)
+    return made
+
+
+def tracing_active() -> bool:
+    """Whether spans can be recorded at all: ``init_telemetry`` installed a provider, or the
+    application set a global one. The client's hot paths skip all span work when not."""
+    if _tracer_provider is not None:
+        return True
+    return not isinstance(
+        trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider
+    )
 
 
 def meter() -> metrics.Meter:

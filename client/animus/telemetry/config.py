@@ -41,7 +41,6 @@ from opentelemetry.sdk.trace.export import (
 )
 from opentelemetry.sdk.trace.sampling import Sampler
 
-from .. import __version__
 from . import _state
 from .logs import OtelLogHandler
 from .sqlcommenter import SqlCommenter
@@ -65,7 +64,8 @@ class TelemetryConfig:
     """
 
     service_name: str = "animus"
-    service_version: str = __version__
+    #: None: ``animus.__version__``
+    service_version: str | None = None
     enabled: bool = True
     exporter: ExporterKind = "otlp"
     #: per-signal overrides of ``exporter`` (OTEL_TRACES_EXPORTER, OTEL_METRICS_EXPORTER, ...)
@@ -239,8 +239,10 @@ def init_telemetry(config: TelemetryConfig | None = None) -> TelemetryGuard:
         _state.install(None, None, SqlCommenter(enabled=False))
         return TelemetryGuard()
 
+    from .. import __version__
+
     resource = Resource.create(
-        {SERVICE_NAME: config.service_name, SERVICE_VERSION: config.service_version}
+        {SERVICE_NAME: config.service_name, SERVICE_VERSION: config.service_version or __version__}
     )
 
     traces = config.traces_exporter or config.exporter

@@ -109,16 +109,18 @@ def _metric_attributes(span: Span) -> dict[str, Any]:
 
 
 def record_token_usage(
-    span: Span, input: int, output: int, cache_read: int = 0, cache_create: int = 0
+    span: Span, input: int, output: int | None, cache_read: int = 0, cache_create: int = 0
 ) -> None:
     """Set the usage attributes on ``span`` and record ``gen_ai.client.token.usage``.
 
     ``input`` is every input token, cached ones included, as the conventions say (OpenAI counts
     them so; add Anthropic's separate cache counts before calling). The cache counts are set on
     the span when non-zero; the histogram records input and output, as the conventions define.
+    ``output=None`` (embeddings, which produce no tokens) records input only.
     """
     span.set_attribute(USAGE_INPUT_TOKENS, input)
-    span.set_attribute(USAGE_OUTPUT_TOKENS, output)
+    if output is not None:
+        span.set_attribute(USAGE_OUTPUT_TOKENS, output)
     if cache_read:
         span.set_attribute(USAGE_CACHE_READ_INPUT_TOKENS, cache_read)
     if cache_create:
@@ -126,7 +128,8 @@ def record_token_usage(
     attributes = _metric_attributes(span)
     histogram = _token_histogram()
     histogram.record(input, {**attributes, TOKEN_TYPE: "input"})
-    histogram.record(output, {**attributes, TOKEN_TYPE: "output"})
+    if output is not None:
+        histogram.record(output, {**attributes, TOKEN_TYPE: "output"})
 
 
 def record_operation_duration(
@@ -161,7 +164,7 @@ class GenAIOperation:
         self.span.set_attribute(RESPONSE_MODEL, model)
 
     def record_usage(
-        self, input: int, output: int = 0, cache_read: int = 0, cache_create: int = 0
+        self, input: int, output: int | None = None, cache_read: int = 0, cache_create: int = 0
     ) -> None:
         record_token_usage(self.span, input, output, cache_read, cache_create)
 

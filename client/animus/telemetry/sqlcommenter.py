@@ -25,9 +25,11 @@ from urllib.parse import quote
 
 import asyncpg
 from opentelemetry import trace
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 __all__ = [
     "CommentingConnection",
+    "QuietResetConnection",
     "SqlCommenter",
     "add_sql_comment",
     "commenting_connection_class",
@@ -104,7 +106,27 @@ class SqlCommenter:
         return add_sql_comment(sql, fields)
 
 
-class CommentingConnection(asyncpg.Connection):  # type: ignore[misc]
+class QuietResetConnection(asyncpg.Connection):  # type: ignore[misc]
+    """An asyncpg connection whose pool reset is housekeeping, not a traced statement.
+
+    A pool runs ``Connection.reset()`` (``SELECT pg_advisory_unlock_all(); CLOSE ALL; ...``)
+    each time a connection goes back, inside the caller's span; the asyncpg instrumentation
+    would record it as a second database span of every call. Here it runs with the
+    instrumentation suppressed, and (in :class:`CommentingConnection`) without a comment.
+    """
+
+    _resetting = False
+
+    async def reset(self, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        self._resetting = True
+        try:
+            with suppress_instrumentation():
+                await super().reset(timeout=timeout)
+        finally:
+            self._resetting = False
+
+
+class CommentingConnection(QuietResetConnection):
     """An asyncpg connection that appends the sqlcommenter comment to every statement.
 
     Use it with ``asyncpg.connect(..., connection_class=…)`` or ``create_pool(...,
@@ -123,7 +145,13 @@ class CommentingConnection(asyncpg.Connection):  # type: ignore[misc]
     def _comment(self, query: str) -> str:
         from . import _state
 
-        return (self.sqlcommenter or _state.commenter()).comment(query)
+        commenter = self.sqlcommenter
+        if commenter is None:
+            # Following init_telemetry: with no tracer provider nothing can be sampled.
+            if not _state.tracing_active():
+                return query
+            commenter = _state.commenter()
+        return commenter.comment(query)
 
     async def _get_statement(self, query: str, timeout: Any, **kwargs: Any) -> Any:  # noqa: ASYNC109
         commented = self._comment(query)
@@ -139,7 +167,7 @@ class CommentingConnection(asyncpg.Connection):  # type: ignore[misc]
         *args: Any,
         timeout: float | None = None,  # noqa: ASYNC109 (asyncpg's signature)
     ) -> str:
-        if not args:
+        if not args and not self._resetting:
             query = self._comment(query)
         result: str = await super().execute(query, *args, timeout=timeout)
         return result

@@ -21,6 +21,7 @@ from . import _state
 
 __all__ = [
     "QueueOverviewSource",
+    "count_work_transition",
     "parse_traceparent",
     "record_work_lifecycle",
     "register_queue_gauges",
@@ -169,6 +170,11 @@ def record_work_lifecycle(
         "animus.work.transition",
         {WORK_ID: str(work_id), WORK_STATE_FROM: from_state, WORK_STATE_TO: to_state},
     )
+    count_work_transition(from_state, to_state, work_type)
+
+
+def count_work_transition(from_state: str, to_state: str, work_type: str | None = None) -> None:
+    """+1 on ``animus.work.transitions`` (the counter half of :func:`record_work_lifecycle`)."""
     attrs = {WORK_STATE_FROM: from_state, WORK_STATE_TO: to_state}
     if work_type:
         attrs[WORK_TYPE] = work_type
