@@ -22,6 +22,7 @@ from .embeddings import Embedder
 from .errors import (
     AnimusError,
     EmbeddingDimensionMismatch,
+    InvalidParams,
     SchemaNotDeployed,
     SchemaOutdated,
     map_db_error,
@@ -36,6 +37,7 @@ from .work import WorkCalls
 #: SchemaOutdated when the database's registry lacks any of them.
 REQUIRED_CHANGES: tuple[str, ...] = (
     "function_embedding_dim",
+    "function_deployed_changes",
     "function_create_queue",
     "function_submit_work",
     "function_submit_work_batch",
@@ -64,7 +66,8 @@ def _json_default(value: object) -> str:
 
 
 def _json_dumps(value: Any) -> str:
-    return json.dumps(value, default=_json_default)
+    # allow_nan=False: NaN and Infinity are not JSON, and PostgreSQL's parser would refuse them.
+    return json.dumps(value, default=_json_default, allow_nan=False)
 
 
 async def init_connection(connection: asyncpg.Connection) -> None:
@@ -205,8 +208,20 @@ class Db(WorkCalls, MemoryCalls):
         # The single exit for SQL: tracing and the sqlcommenter wrap this method.
         try:
             return await getattr(self._executor, method)(query, *args)
-        except (asyncpg.PostgresError, OSError) as exc:
+        except (
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            asyncpg.InternalClientError,
+            OSError,
+        ) as exc:
             raise map_db_error(exc) from exc
+        except RecursionError:
+            # Only encoding an argument recurses: a JSON value nested too deeply for the codec
+            # (asyncpg's own error report recurses too). Nothing was sent.
+            raise InvalidParams(
+                "a JSON argument is nested too deeply to encode",
+                hint="flatten the structure; params and metadata are stored as JSON objects",
+            ) from None
 
     async def close(self) -> None:
         """Close the pool if this Db opened it; a caller's pool or connection stays open."""

@@ -187,7 +187,12 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN014": InvalidMetadata,
     "40001": RetryableError,
     "40P01": RetryableError,
+    "22P05": InvalidInput,  # untranslatable_character: U+0000 in JSON, which jsonb cannot hold
     "57014": TimeoutError,
+    "55P03": TimeoutError,  # lock_not_available: lock_timeout expired
+    "57P01": ConnectionError,  # admin_shutdown: the server is stopping or restarting
+    "57P02": ConnectionError,  # crash_shutdown
+    "57P03": ConnectionError,  # cannot_connect_now: the server is starting up
     "42501": PermissionDenied,
     "3F000": SchemaNotDeployed,
     "42883": SchemaNotDeployed,
@@ -218,6 +223,9 @@ def map_db_error(exc: BaseException) -> AnimusError:
         )
     if isinstance(exc, OSError):  # refused, unreachable, or timed out (TimeoutError is an OSError)
         return ConnectionError(f"cannot reach PostgreSQL: {exc}")
+    if isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError):
+        # The driver lost its connection mid-call (e.g. the server restarted): no SQLSTATE.
+        return ConnectionError(f"lost the connection to PostgreSQL: {exc}")
     return AnimusError(str(exc))
 
 

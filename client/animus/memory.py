@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from . import sql
 from .embeddings import Embedder, traced_embed
-from .errors import AnimusError
+from .errors import AnimusError, InvalidEmbedding
 from .models import HybridMatch, MemoryFilters, MemoryMatch, NewMemory
 
 Filters = MemoryFilters | Mapping[str, Any] | None
@@ -46,7 +47,7 @@ class MemoryCalls(sql.SqlCaller):
                 "memory_type": doc.memory_type,
                 "source": doc.source,
                 "metadata": doc.metadata,
-                "embedding": [float(x) for x in vector],
+                "embedding": _finite([float(x) for x in vector]),
                 "embedding_model": chosen.model,
             }
             for doc, vector in zip(docs, vectors, strict=True)
@@ -62,7 +63,7 @@ class MemoryCalls(sql.SqlCaller):
         filters: Filters = None,
     ) -> list[MemoryMatch]:
         """The ``limit`` memories closest to ``query`` (a text to embed, or a vector)."""
-        vector = await self._vector(query, embedder)
+        vector = _finite(await self._vector(query, embedder))
         records = await self._send(
             "fetch", sql.SEARCH_MEMORY, vector, limit, _filters_json(filters)
         )
@@ -92,6 +93,7 @@ class MemoryCalls(sql.SqlCaller):
             vector = await self._vector(text, embedding)
         else:
             vector = embedding
+        vector = _finite(vector)
         tuning = {
             name: value
             for name, value in (
@@ -127,6 +129,21 @@ class MemoryCalls(sql.SqlCaller):
             return query
         (vector,) = await traced_embed(self._embedder(embedder), [query])
         return vector
+
+
+_Vector = TypeVar("_Vector", bound=Sequence[float])
+
+
+def _finite(vector: _Vector) -> _Vector:
+    """Refuse NaN and infinity here, as the SQL functions would (AN013): pgvector's binary
+    input rejects them before any animus function runs, with a less helpful error."""
+    if not all(math.isfinite(x) for x in vector):
+        raise InvalidEmbedding(
+            "an embedding contains NaN or infinity",
+            sqlstate="AN013",
+            hint="check the embedding model's output; every component must be a finite number",
+        )
+    return vector
 
 
 def _filters_json(filters: Filters) -> Mapping[str, Any]:

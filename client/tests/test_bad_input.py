@@ -24,6 +24,7 @@ from animus.errors import (
     FieldTooLarge,
     InvalidEmbedding,
     InvalidFilterValue,
+    InvalidInput,
     InvalidParams,
     InvalidQueueName,
     UnknownFilterKey,
@@ -205,8 +206,8 @@ async def test_params_nested_deeper_than_json_can_encode_are_refused_before_send
         cursor["a"] = {}
         cursor = cursor["a"]
     before = await snapshot(admin)
-    # The client's JSON encoder gives up (RecursionError): nothing reaches the server.
-    with pytest.raises(RecursionError):
+    # The client's JSON encoder gives up: InvalidParams, and nothing reaches the server.
+    with pytest.raises(InvalidParams):
         await db.submit_work(raw_item(params=params))
     assert await snapshot(admin) == before
 
@@ -240,7 +241,7 @@ not_a_timestamp = st.one_of(
     st.integers(),
     st.booleans(),
     st.lists(st.integers(), max_size=3),
-    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.dictionaries(st.text(_printable, max_size=3), st.integers(), max_size=2),
     st.text(st.sampled_from("qwxz"), min_size=1, max_size=8).map(lambda s: "not a date " + s),
 )
 wrong_filter_values = st.one_of(
@@ -251,12 +252,17 @@ wrong_filter_values = st.one_of(
                 st.booleans(),
                 st.just([]),
                 st.lists(st.integers(), min_size=1, max_size=3),
-                st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+                st.dictionaries(st.text(_printable, max_size=3), st.integers(), max_size=2),
             )
         }
     ),
+    # (NUL cannot be stored in jsonb at all: test_a_nul_character_in_json_is_refused covers it.)
     st.fixed_dictionaries(
-        {"source": st.one_of(st.integers(), st.booleans(), st.lists(st.text(), max_size=2))}
+        {
+            "source": st.one_of(
+                st.integers(), st.booleans(), st.lists(st.text(_printable), max_size=2)
+            )
+        }
     ),
     st.fixed_dictionaries(
         {"metadata": st.one_of(st.integers(), st.text(max_size=5), st.lists(st.integers()))}
@@ -293,6 +299,17 @@ async def test_filter_values_of_the_wrong_type_are_refused(
     assert refused.value.sqlstate == "AN011" and refused.value.hint
     with pytest.raises(InvalidFilterValue):
         await db.hybrid_search("anything", UNIT, 3, filters=filters)
+    assert await snapshot(admin) == before
+
+
+async def test_a_nul_character_in_json_is_refused(db: Db, admin: asyncpg.Connection) -> None:
+    """PostgreSQL's jsonb cannot hold U+0000: the input is refused as InvalidInput (22P05)."""
+    before = await snapshot(admin)
+    with pytest.raises(InvalidInput) as refused:
+        await db.search_memory(UNIT, 3, filters={"source": ["a\x00b"]})
+    assert refused.value.sqlstate == "22P05"
+    with pytest.raises(InvalidInput):
+        await db.submit_work(raw_item(params={"text": "nul \x00 here"}))
     assert await snapshot(admin) == before
 
 
@@ -348,12 +365,6 @@ async def test_vectors_with_nan_or_infinity_are_refused_and_nothing_is_written(
     assert await snapshot(admin) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="client bug (reported): NaN/infinity is refused by pgvector's binary input (22000) "
-    "or by the JSON parser (22P02) before animus sees it, so the documented AN013 "
-    "InvalidEmbedding is not what the caller gets",
-)
 async def test_a_nan_vector_raises_the_documented_invalid_embedding(db: Db) -> None:
     vector = [0.5] * SESSION_EMBEDDING_DIM
     vector[0] = math.nan
