@@ -24,7 +24,6 @@ from animus.telemetry import (
     commenting_connection_class,
     init_telemetry,
 )
-from animus.telemetry import _state as telemetry_state
 
 _seq = itertools.count()
 
@@ -109,7 +108,8 @@ async def _comments(
         off, off_pool = await _client(
             url, c, connection_class=commenting_connection_class(SqlCommenter(enabled=False))
         )
-        tracer = telemetry_state.tracer()
+        assert guard.tracer_provider is not None
+        tracer = guard.tracer_provider.get_tracer("bench")
 
         async def with_comment(_: Any, i: int) -> int:
             with tracer.start_as_current_span("agent step"):
