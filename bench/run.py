@@ -1,6 +1,6 @@
 """animus benchmarks: throughput against raw pgmq and the official pgmq client, scale, and memory.
 
-    .venv/bin/python bench/run.py                  # everything (about 10 minutes on 2 cores)
+    .venv/bin/python bench/run.py                  # everything (about 15 minutes on 2 cores)
     .venv/bin/python bench/run.py --quick          # short rounds, small sizes (a smoke run)
     .venv/bin/python bench/run.py --only throughput,client,scale,memory
 
