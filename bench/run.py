@@ -1,8 +1,8 @@
 """animus benchmarks: throughput against raw pgmq and the official pgmq client, scale, and memory.
 
-    .venv/bin/python bench/run.py                  # everything (about 10 minutes on 2 cores)
+    .venv/bin/python bench/run.py                  # everything (about 15 minutes on 2 cores)
     .venv/bin/python bench/run.py --quick          # short rounds, small sizes (a smoke run)
-    .venv/bin/python bench/run.py --only throughput,scale,memory
+    .venv/bin/python bench/run.py --only throughput,client,scale,memory
 
 It creates a throwaway database on the embedded cluster (script/db), deploys it at 384
 dimensions, prints a table, and writes bench/results/results.json and bench/results/results.png.
@@ -27,8 +27,9 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _client_bench import client_benchmarks
 from _harness import Pair, Side, alternate, percentile
-from _memory_bench import memory_benchmarks
+from _memory_bench import memory_benchmarks, memory_table
 from _queue_bench import scale_benchmark, throughput_benchmarks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,7 +88,11 @@ def print_table(pairs: list[Pair], extra: dict[str, Any]) -> None:
             f"{p.ratio:>6.2f} {target:>7}{mark}"
         )
     for key, value in extra.items():
-        print(f"{key}: {json.dumps(value)}")
+        if key == "memory":
+            print()
+            print(memory_table(value))
+        else:
+            print(f"{key}: {json.dumps(value)}")
 
 
 def chart(pairs: list[Pair], path: Path) -> None:
@@ -125,11 +130,18 @@ async def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="short rounds and small sizes")
     parser.add_argument(
-        "--only", default="throughput,scale,memory", help="comma-separated parts to run"
+        "--only",
+        default="throughput,client,scale,memory",
+        help="comma-separated parts to run: throughput, client, scale, memory",
     )
     parser.add_argument("--concurrency", default="1,8,32", help="connection counts for throughput")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds per side")
     parser.add_argument("--seconds", type=float, default=None, help="seconds per round")
+    parser.add_argument(
+        "--sampled",
+        default="1,0.1",
+        help="trace sampling ratios for the trace-comment pairs (client part)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
     args = parser.parse_args()
 
@@ -146,6 +158,11 @@ async def main() -> None:
     try:
         if "throughput" in parts:
             pairs += await throughput_benchmarks(url, levels, rounds=rounds, seconds=seconds)
+        if "client" in parts:
+            sampled = [float(r) for r in args.sampled.split(",") if r.strip()]
+            pairs += await client_benchmarks(
+                url, levels, rounds=rounds, seconds=seconds, sampled=sampled
+            )
         if "scale" in parts:
             extra["scale"] = await scale_benchmark(
                 url, quick=args.quick, rounds=rounds, seconds=seconds

@@ -1,6 +1,6 @@
 -- pgTAP: animus.memories.
 BEGIN;
-SELECT plan(17);
+SELECT plan(18);
 
 SELECT has_table('animus', 'memories', 'animus.memories exists');
 SELECT columns_are('animus', 'memories', ARRAY[
@@ -15,6 +15,9 @@ SELECT col_is_unique('animus', 'memories', ARRAY['memory_type', 'content_hash'],
 SELECT is((SELECT indexdef ~ 'USING hnsw \(embedding vector_cosine_ops\)' FROM pg_indexes
            WHERE schemaname = 'animus' AND indexname = 'memories_embedding_idx'),
           true, 'HNSW index with cosine ops on embedding');
+SELECT is((SELECT indexdef ~ 'WITH \(m=''16'', ef_construction=''128''\)' FROM pg_indexes
+           WHERE schemaname = 'animus' AND indexname = 'memories_embedding_idx'),
+          true, 'HNSW index built with m 16 and ef_construction 128 (the recall fix)');
 SELECT is((SELECT indexdef ~ 'USING gin \(search_text\)' FROM pg_indexes
            WHERE schemaname = 'animus' AND indexname = 'memories_search_text_idx'),
           true, 'GIN index on search_text');
