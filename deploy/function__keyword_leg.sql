@@ -15,6 +15,9 @@ CREATE FUNCTION animus._keyword_leg(query_text text, candidates integer, f animu
 RETURNS TABLE (id bigint, score double precision)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- A page-sized estimate (the default is 1000 rows), so callers join to memories by index
+-- instead of hashing the whole table.
+ROWS 40
 AS $$
 DECLARE
     query_lexemes text[];
