@@ -20,7 +20,12 @@ CREATE FUNCTION animus.submit_work(
 AS $$
 #variable_conflict use_column
 DECLARE
-    new_id uuid := gen_random_uuid();
+    -- A UUIDv7 layout: 48-bit Unix milliseconds, then gen_random_uuid()'s random bits with the
+    -- version nibble set to 7 (the variant bits are already 10). Time-ordered ids append to the
+    -- primary-key index instead of scattering over it.
+    new_id uuid := encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+                              PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
+                              FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid;
     v_params jsonb := coalesce(submit_work.params, '{}'::jsonb);
     v_traceparent text := submit_work.traceparent;
     v_tracestate text := submit_work.tracestate;

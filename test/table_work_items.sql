@@ -11,8 +11,8 @@ SELECT columns_are('animus', 'work_items', ARRAY[
 SELECT col_is_pk('animus', 'work_items', 'id', 'id is the primary key');
 SELECT col_has_default('animus', 'work_items', 'params', 'params has a default ({})');
 SELECT col_not_null('animus', 'work_items', 'params', 'params is NOT NULL');
-SELECT fk_ok('animus', 'work_items', 'merged_into', 'animus', 'work_items', 'id', 'merged_into references work_items');
-SELECT fk_ok('animus', 'work_items', 'parent_id', 'animus', 'work_items', 'id', 'parent_id references work_items');
+SELECT col_isnt_fk('animus', 'work_items', 'merged_into', 'merged_into has no foreign key (the functions set it; no per-row trigger)');
+SELECT col_isnt_fk('animus', 'work_items', 'parent_id', 'parent_id has no foreign key (submit_work checks it: AN003)');
 SELECT index_is_unique('animus', 'work_items', 'work_items_active_dedup_key', 'the dedup index is UNIQUE');
 SELECT is(
     (SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = 'animus.work_items_active_dedup_key'::regclass),
