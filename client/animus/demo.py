@@ -64,7 +64,9 @@ QUERY = "why did the deploy fail?"
 
 
 def _short(value: uuid.UUID | str) -> str:
-    return str(value)[:8]
+    # Work ids are time-ordered (their first hex digits are a timestamp shared by items made
+    # in the same moment), so the random tail is what tells them apart.
+    return str(value)[-8:]
 
 
 async def run_demo(url: str, *, queue: str = "demo", out: TextIO) -> None:
@@ -221,7 +223,7 @@ def _label(span: ReadableSpan) -> str:
             return f"{span.name} animus.{found[1]}"
     work_id = attrs.get("animus.work.id")
     if isinstance(work_id, str):
-        return f"{span.name} [work {work_id[:8]}]"
+        return f"{span.name} [work {_short(work_id)}]"
     return span.name
 
 
