@@ -167,14 +167,8 @@ async def run_demo(url: str, *, queue: str = "demo", out: TextIO) -> None:
 
                 say()
                 say(f"4. Provenance of work {_short(submitted['incident-4021'])}")
-                pool = db.pool
-                assert pool is not None
                 with tracer.start_as_current_span("provenance"):
-                    rows = await pool.fetch(
-                        "SELECT relation, source, trigger_info, state "
-                        "FROM animus.work_provenance($1)",
-                        submitted["incident-4021"],
-                    )
+                    rows = await db.work_provenance(submitted["incident-4021"])
                 for row in rows:
                     trigger_text = f" ({row['trigger_info']})" if row["trigger_info"] else ""
                     say(f"   {row['relation']:<8} {row['source']:<15} {row['state']}{trigger_text}")

@@ -114,6 +114,10 @@ class MemoryCalls(sql.SqlCaller):
         )
         return [HybridMatch.from_record(r) for r in records]
 
+    async def memory_overview(self) -> list[dict[str, Any]]:
+        """Operator call: memory counts by memory_type and embedding_model (needs animus_ops)."""
+        return [dict(r) for r in await self._send("fetch", sql.MEMORY_OVERVIEW)]
+
     def _embedder(self, embedder: Embedder | None) -> Embedder:
         chosen = embedder or self.embedder
         if chosen is None:

@@ -38,6 +38,13 @@ SUBMIT_WORK = """SELECT * FROM animus.submit_work(
     dedup_key => $5::text, trigger_info => $6::text, priority => $7::integer,
     parent_id => $8::uuid, max_attempts => $9::integer, delay_seconds => $10::integer)"""
 
+#: submit_work with the submitter's trace context as arguments (used while a span is sampled):
+#: the database then stores it without parsing the statement's sqlcommenter comment.
+SUBMIT_WORK_TRACED = (
+    SUBMIT_WORK[: SUBMIT_WORK.rindex(")")]
+    + ",\n    traceparent => $11::text, tracestate => $12::text)"
+)
+
 SUBMIT_WORK_BATCH = "SELECT * FROM animus.submit_work_batch(items => $1::jsonb)"
 
 READ_WORK = """SELECT * FROM animus.read_work(
@@ -57,6 +64,24 @@ DELETE_WORK = "SELECT animus.delete_work(queue_name => $1::text, msg_id => $2::b
 
 #: Operator call (animus_ops): give dead items a new message, merging where the key is taken.
 REQUEUE_DEAD = "SELECT * FROM animus.requeue_dead(queue_name => $1::text, work_ids => $2::uuid[])"
+
+# --- operator reads (views and functions granted to animus_ops) ---------------------------------
+
+QUEUE_OVERVIEW = """SELECT queue_name, queued, running, dead, merged, oldest_queued_age,
+    queue_length FROM animus.queue_overview ORDER BY queue_name"""
+
+QUEUE_NAMES = "SELECT queue_name FROM animus.queues ORDER BY queue_name"
+
+WORK_PROVENANCE = "SELECT * FROM animus.work_provenance(work_id => $1::uuid)"
+
+#: One work item as an operator sees it (max_attempts with its default of 5 applied).
+WORK_ITEM = """SELECT id, queue_name, work_type, dedup_key, source, trigger_info, state, priority,
+    attempts, coalesce(max_attempts, 5) AS max_attempts, params, outcome_data, outcome_error,
+    outcome_ms, parent_id, merged_into, pgmq_msg_id AS msg_id, traceparent, created_at,
+    updated_at, resolved_at
+FROM animus.work_items WHERE id = $1::uuid"""
+
+MEMORY_OVERVIEW = "SELECT * FROM animus.memory_overview ORDER BY memory_type, embedding_model"
 
 # --- semantic memory ---------------------------------------------------------------------------
 

@@ -16,17 +16,6 @@ from . import sql
 from .models import NewWorkItem, SubmitResult, WorkItem
 from .telemetry.wiring import WorkTelemetry
 
-#: submit_work with the submitter's trace context as arguments (used while a span is sampled):
-#: the database then stores it without parsing the statement's sqlcommenter comment.
-SUBMIT_WORK_TRACED = (
-    sql.SUBMIT_WORK[: sql.SUBMIT_WORK.rindex(")")]
-    + ",\n    traceparent => $11::text, tracestate => $12::text)"
-)
-
-#: The operator view behind the queue gauges (granted to animus_ops).
-QUEUE_OVERVIEW = """SELECT queue_name, queued, running, dead, merged, oldest_queued_age,
-    queue_length FROM animus.queue_overview"""
-
 
 class WorkCalls(sql.SqlCaller):
     """The work-queue half of ``Db``."""
@@ -63,7 +52,7 @@ class WorkCalls(sql.SqlCaller):
                 record = await self._send("fetchrow", sql.SUBMIT_WORK, *args)
             else:
                 record = await self._send(
-                    "fetchrow", SUBMIT_WORK_TRACED, *args, traceparent, tracestate
+                    "fetchrow", sql.SUBMIT_WORK_TRACED, *args, traceparent, tracestate
                 )
             result = SubmitResult.from_record(record)
             telemetry.submitted(span, result)
@@ -159,8 +148,22 @@ class WorkCalls(sql.SqlCaller):
 
     async def queue_overview(self) -> list[dict[str, Any]]:
         """Operator call: the rows of ``animus.queue_overview`` (needs animus_ops)."""
-        records = await self._send("fetch", QUEUE_OVERVIEW)
+        records = await self._send("fetch", sql.QUEUE_OVERVIEW)
         return [dict(r) for r in records]
 
+    async def queue_names(self) -> list[str]:
+        """Operator call: every queue created with ``create_queue``, by name."""
+        return [r["queue_name"] for r in await self._send("fetch", sql.QUEUE_NAMES)]
 
-__all__ = ["QUEUE_OVERVIEW", "SUBMIT_WORK_TRACED", "WorkCalls"]
+    async def work_item(self, work_id: UUID) -> dict[str, Any] | None:
+        """Operator call: the work_items row of ``work_id`` (None when there is none)."""
+        record = await self._send("fetchrow", sql.WORK_ITEM, work_id)
+        return None if record is None else dict(record)
+
+    async def work_provenance(self, work_id: UUID) -> list[dict[str, Any]]:
+        """Operator call: the item, its parent, children and merged submissions, each with its
+        ``relation``; an unknown id raises ``UnknownWorkItem``."""
+        return [dict(r) for r in await self._send("fetch", sql.WORK_PROVENANCE, work_id)]
+
+
+__all__ = ["WorkCalls"]

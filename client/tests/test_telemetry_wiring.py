@@ -23,10 +23,10 @@ from opentelemetry.trace import Link, SpanKind, StatusCode
 from animus import ChatModel, Db, NewMemory, NewWorkItem, OpenAIEmbedder, ProviderError
 from animus.errors import UnknownQueue, UnknownWorkItem
 from animus.local_embedder import LocalEmbedder
+from animus.sql import SUBMIT_WORK_TRACED
 from animus.telemetry import TelemetryConfig, TelemetryGuard, init_telemetry, render_span_tree
 from animus.telemetry._state import tracing_active
 from animus.telemetry.wiring import _NO_SPAN, WorkTelemetry
-from animus.work import SUBMIT_WORK_TRACED
 
 from . import _db
 from .openai_server import (

@@ -20,7 +20,6 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from pydantic import ValidationError
 
 from .. import __version__
@@ -33,7 +32,6 @@ from ..errors import (
     ConnectionError,
     InvalidInput,
     NotFound,
-    map_db_error,
 )
 from ..models import MemoryFilters, NewMemory, NewWorkItem
 from . import _repo
@@ -541,18 +539,6 @@ async def connect(args: argparse.Namespace, *, embedder: bool = False) -> Db:
     return db
 
 
-async def fetch(db: Db, query: str, *args: Any) -> list[asyncpg.Record]:
-    """An operator query (views and functions the client has no call for)."""
-    pool = db.pool
-    if pool is None:  # pragma: no cover - the CLI always connects with a pool
-        raise AnimusError("the CLI needs a pool")
-    try:
-        rows: list[asyncpg.Record] = await pool.fetch(query, *args)
-    except (asyncpg.PostgresError, OSError) as exc:
-        raise map_db_error(exc) from exc
-    return rows
-
-
 # --- db -----------------------------------------------------------------------------------------
 
 
@@ -626,9 +612,8 @@ async def cmd_work(args: argparse.Namespace, out: Output) -> int:
             else:
                 out.line(f"no dead items in {args.queue}")
         elif args.command == "overview":
-            rows = await fetch(db, "SELECT * FROM animus.queue_overview ORDER BY queue_name")
             out.rows(
-                [dict(r) for r in rows],
+                await db.queue_overview(),
                 (
                     "queue_name",
                     "queued",
@@ -642,20 +627,11 @@ async def cmd_work(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-ITEM_QUERY = """
-SELECT id, queue_name, work_type, dedup_key, source, trigger_info, state, priority, attempts,
-       coalesce(max_attempts, 5) AS max_attempts, params, outcome_data, outcome_error, outcome_ms,
-       parent_id, merged_into, pgmq_msg_id AS msg_id, traceparent, created_at, updated_at,
-       resolved_at
-FROM animus.work_items WHERE id = $1"""
-
-
 async def cmd_work_show(db: Db, work_id: uuid.UUID, out: Output) -> None:
     # work_provenance raises AN003 (exit 3) for an unknown id.
-    provenance = [
-        dict(r) for r in await fetch(db, "SELECT * FROM animus.work_provenance($1)", work_id)
-    ]
-    item = dict((await fetch(db, ITEM_QUERY, work_id))[0])
+    provenance = await db.work_provenance(work_id)
+    item = await db.work_item(work_id)
+    assert item is not None, "work_provenance found the item"
     if out.as_json:
         out.one({"item": item, "provenance": provenance})
         return
@@ -672,8 +648,7 @@ async def _all_queues(db: Db) -> list[str]:
     queues = [q.strip() for q in env.split(",") if q.strip()]
     if queues:
         return queues
-    rows = await fetch(db, "SELECT queue_name FROM animus.queues ORDER BY queue_name")
-    return [r["queue_name"] for r in rows]
+    return await db.queue_names()
 
 
 async def cmd_work_run(args: argparse.Namespace, out: Output) -> int:
@@ -780,12 +755,9 @@ MATCH_COLUMNS = ("id", "score", "memory_type", "source", "content")
 async def cmd_memory(args: argparse.Namespace, out: Output) -> int:
     if args.command == "stats":
         async with await connect(args) as db:
-            rows = await fetch(
-                db,
-                "SELECT * FROM animus.memory_overview ORDER BY memory_type, embedding_model",
-            )
+            rows = await db.memory_overview()
             out.rows(
-                [dict(r) for r in rows],
+                rows,
                 ("memory_type", "embedding_model", "memories", "oldest", "newest", "last_updated"),
             )
             if not out.as_json and rows:
