@@ -5,6 +5,14 @@ The server comes from the first of these that is available:
      (a URL to a database the tests may ``CREATE DATABASE`` from);
   2. testcontainers, when a Docker engine answers (the image from ``docker/postgres``);
   3. the embedded cluster (``script/db``), started on demand.
+
+The testcontainers branch (run for real by ``script/test-docker --pytest``, through podman's
+Docker-compatible API) reads:
+  ``ANIMUS_TEST_USE_DOCKER``: ``1`` (default) use an engine that answers, ``0`` never,
+  ``require`` fail when none answers instead of falling back to the embedded cluster;
+  ``ANIMUS_TEST_DOCKER_IMAGE``: an image already built from ``docker/postgres/Dockerfile``
+  (default: build it from the checkout, with the Dockerfile's default base);
+  ``ANIMUS_TEST_DOCKER_PORT``: the host port to publish on 127.0.0.1 (default: a free one).
 """
 
 from __future__ import annotations
@@ -109,19 +117,47 @@ def _docker_answers() -> bool:
 
 
 @contextmanager
+def _docker_image() -> Iterator[str]:
+    prebuilt = os.environ.get("ANIMUS_TEST_DOCKER_IMAGE")
+    if prebuilt:
+        yield prebuilt
+        return
+    from testcontainers.core.image import DockerImage
+
+    with DockerImage(path=str(ROOT), dockerfile_path="docker/postgres/Dockerfile") as image:
+        yield str(image)
+
+
+@contextmanager
+def _container_server_url() -> Iterator[str]:
+    """A container of the animus Postgres image, its port published on 127.0.0.1 only."""
+    from testcontainers.community.postgres import PostgresContainer
+
+    port = os.environ.get("ANIMUS_TEST_DOCKER_PORT")
+    with _docker_image() as image:
+        pg = PostgresContainer(image, driver=None).with_command(
+            # The embedded cluster's settings that the tests rely on (see compose.yaml).
+            "postgres -c max_connections=200 -c shared_preload_libraries=pg_stat_statements"
+        )
+        # docker-py's form for "this host address, this port (or any free one)".
+        pg.ports["5432"] = ("127.0.0.1", int(port)) if port else ("127.0.0.1",)
+        with pg:
+            yield pg.get_connection_url(host="127.0.0.1")
+
+
+@contextmanager
 def server_url() -> Iterator[str]:
     """A URL to a PostgreSQL server with the extensions, per the order in the module docstring."""
     explicit = os.environ.get("ANIMUS_TEST_DATABASE_URL")
     if explicit:
         yield explicit
         return
-    if os.environ.get("ANIMUS_TEST_USE_DOCKER", "1") == "1" and _docker_answers():
-        from testcontainers.core.image import DockerImage  # type: ignore[import-untyped]
-        from testcontainers.postgres import PostgresContainer  # type: ignore[import-untyped]
-
-        with DockerImage(path=str(ROOT), dockerfile_path="docker/postgres/Dockerfile") as image:
-            with PostgresContainer(str(image), driver=None) as pg:
-                yield pg.get_connection_url()
+    use_docker = os.environ.get("ANIMUS_TEST_USE_DOCKER", "1")
+    if use_docker == "require" and not _docker_answers():
+        raise RuntimeError("ANIMUS_TEST_USE_DOCKER=require, but no Docker engine answers")
+    if use_docker in ("1", "require") and _docker_answers():
+        with _container_server_url() as url:
+            yield url
         return
     cluster = os.environ.get("ANIMUS_TEST_CLUSTER_URL")
     if not cluster:

@@ -41,8 +41,11 @@ class OtlpReceiver:
 
 
 @contextmanager
-def otlp_http_receiver() -> Iterator[OtlpReceiver]:
-    """An OTLP/HTTP server on a free localhost port; ``url`` is its base endpoint."""
+def otlp_http_receiver(host: str = "127.0.0.1", port: int = 0) -> Iterator[OtlpReceiver]:
+    """An OTLP/HTTP server (by default on a free localhost port); ``url`` is its base endpoint.
+
+    docker/otlp-receiver serves it on all interfaces of a container, on OTLP's port 4318.
+    """
     received = OtlpReceiver()
     lock = threading.Lock()
 
@@ -80,8 +83,8 @@ def otlp_http_receiver() -> Iterator[OtlpReceiver]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    received.url = f"http://127.0.0.1:{server.server_address[1]}"
+    server = ThreadingHTTPServer((host, port), Handler)
+    received.url = f"http://{host}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
