@@ -11,14 +11,17 @@ Docker-compatible API) reads:
   ``ANIMUS_TEST_USE_DOCKER``: ``1`` (default) use an engine that answers, ``0`` never,
   ``require`` fail when none answers instead of falling back to the embedded cluster;
   ``ANIMUS_TEST_DOCKER_IMAGE``: an image already built from ``docker/postgres/Dockerfile``
-  (default: build it from the checkout, with the Dockerfile's default base);
+  (default: build it from the checkout, on ``ANIMUS_POSTGRES_BASE`` if set, else on the
+  Dockerfile's default base, and remove it afterwards);
   ``ANIMUS_TEST_DOCKER_PORT``: the host port to publish on 127.0.0.1 (default: a free one).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
+import tarfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -124,8 +127,26 @@ def _docker_image() -> Iterator[str]:
         return
     from testcontainers.core.image import DockerImage
 
-    with DockerImage(path=str(ROOT), dockerfile_path="docker/postgres/Dockerfile") as image:
+    base = os.environ.get("ANIMUS_POSTGRES_BASE")
+    with DockerImage(
+        path=str(ROOT),
+        dockerfile_path="docker/postgres/Dockerfile",
+        custom_context=True,
+        fileobj=_build_context(),
+        buildargs={"BASE": base} if base else {},
+    ) as image:
         yield str(image)
+
+
+def _build_context() -> io.BytesIO:
+    """The files docker/postgres/Dockerfile copies, as a tar (its Dockerfile.dockerignore says
+    the same): sending the checkout would send .venv/ and the embedded cluster's data too."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path in ("docker/postgres", "script/lib.sh", "script/setup", "script/install-pgmq-sql"):
+            tar.add(ROOT / path, arcname=path)
+    buffer.seek(0)
+    return buffer
 
 
 @contextmanager
