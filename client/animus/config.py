@@ -46,6 +46,12 @@ class Config(BaseSettings):
         validation_alias=_env("DATABASE_URL", "DATABASE_URL"),
         description="postgresql:// URL of the deployed animus database (may hold a password).",
     )
+    read_database_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=_env("READ_DATABASE_URL"),
+        description="postgresql:// URL of a streaming replica (hot standby) that serves the "
+        "memory searches and overviews; writes and queue calls always use database_url.",
+    )
     pool_min_size: int = Field(default=1, ge=0, validation_alias=_env("POOL_MIN_SIZE"))
     pool_max_size: int = Field(default=10, ge=1, validation_alias=_env("POOL_MAX_SIZE"))
 
@@ -87,11 +93,13 @@ class Config(BaseSettings):
         default="animus", validation_alias=_env("SERVICE_NAME", "OTEL_SERVICE_NAME")
     )
 
-    @field_validator("database_url")
+    @field_validator("database_url", "read_database_url")
     @classmethod
-    def _postgres_url(cls, value: SecretStr) -> SecretStr:
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
         # The message must not echo the value: it may contain a password.
-        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
             raise ValueError("must be a postgresql:// or postgres:// URL")
         return value
 
