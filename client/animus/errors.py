@@ -55,8 +55,10 @@ class ConfigError(AnimusError):
 class ProviderError(AnimusError):
     """An embedding or chat provider answered with an error the SDK did not retry away."""
 
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, status_code: int | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
         self.status_code = status_code
 
 
@@ -215,6 +217,20 @@ def error_class(sqlstate: str | None) -> type[DatabaseError]:
     return DatabaseError
 
 
+_CHECK_CREDENTIALS = (
+    "check the user name and password in the URL (a password holding '/', '@', ':', '#' or "
+    "'?' must be percent-encoded)"
+)
+
+#: Hints for the errors a connection attempt meets, which the server sends without one.
+CONNECT_HINTS: dict[str, str] = {
+    "3D000": "create the database and deploy the animus schema into it (locally: "
+    "script/db deploy NAME), or fix the database name in the URL",
+    "28P01": _CHECK_CREDENTIALS,
+    "28000": _CHECK_CREDENTIALS,
+}
+
+
 def map_db_error(exc: BaseException) -> AnimusError:
     """The animus exception for a driver exception; raise it ``from exc``."""
     if isinstance(exc, asyncpg.PostgresError):
@@ -222,7 +238,7 @@ def map_db_error(exc: BaseException) -> AnimusError:
         return error_class(sqlstate)(
             getattr(exc, "message", None) or str(exc),
             sqlstate=sqlstate,
-            hint=getattr(exc, "hint", None),
+            hint=getattr(exc, "hint", None) or CONNECT_HINTS.get(sqlstate or ""),
             detail=getattr(exc, "detail", None),
         )
     if isinstance(exc, OSError):  # refused, unreachable, or timed out (TimeoutError is an OSError)
@@ -234,6 +250,7 @@ def map_db_error(exc: BaseException) -> AnimusError:
 
 
 __all__ = [
+    "CONNECT_HINTS",
     "SQLSTATE_ERRORS",
     "AnimusError",
     "ConfigError",

@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_PIPE
     except Exception as exc:
-        report_error(exc, debug)
+        report_error(exc, debug, args)
         return exit_code(exc)
 
 

@@ -3,29 +3,77 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-from ..config import Config
+from ..config import Config, database_url_from_env, normalize_database_url
 from ..db import Db
 from ..embeddings import Embedder, OpenAIEmbedder, local_embedder_class
+from ..errors import ConnectionError
 from . import _repo
 from ._args import opt
 from ._errors import UsageError
 
 
-def resolve_url(args: argparse.Namespace) -> str:
-    url = (
-        opt(args, "url")
-        or os.environ.get("ANIMUS_DATABASE_URL")
-        or os.environ.get("DATABASE_URL")
-        or _repo.embedded_url()
+@dataclass(frozen=True)
+class Target:
+    """The database URL and where it came from (``--url``, an environment variable, ``.env``,
+    or the embedded cluster)."""
+
+    url: str
+    origin: str
+
+    @classmethod
+    def checked(cls, url: str, origin: str) -> Target:
+        """The target, its URL normalised; ``ConfigError`` names ``origin``, not the URL."""
+        return cls(normalize_database_url(url, name=origin), origin)
+
+    @property
+    def embedded(self) -> bool:
+        return self.origin == "embedded"
+
+
+def resolve_target(args: argparse.Namespace) -> Target:
+    """``--url``; else ``ANIMUS_DATABASE_URL`` or ``DATABASE_URL`` from the environment, then
+    from ``.env`` in the working directory (as ``Config`` reads them); else the embedded
+    cluster of the checkout."""
+    given = opt(args, "url")
+    if given:
+        return Target.checked(str(given), "--url")
+    for name in ("ANIMUS_DATABASE_URL", "DATABASE_URL"):
+        if os.environ.get(name):
+            return Target.checked(os.environ[name], name)
+    from_file = database_url_from_env(".env")
+    if from_file:
+        return Target.checked(from_file, "DATABASE_URL (from .env)")
+    embedded = _repo.embedded_url()
+    if embedded:
+        return Target.checked(embedded, "embedded")
+    raise UsageError(
+        "no database: pass --url or set DATABASE_URL",
+        hint="inside an animus checkout the default is the embedded cluster (animus db url)",
     )
-    if not url:
-        raise UsageError(
-            "no database: pass --url or set DATABASE_URL",
-            hint="inside an animus checkout the default is the embedded cluster (animus db url)",
-        )
-    return str(url)
+
+
+def resolve_url(args: argparse.Namespace) -> str:
+    return resolve_target(args).url
+
+
+@contextlib.contextmanager
+def cluster_errors(target: Target) -> Iterator[None]:
+    """A failed connection to the embedded cluster because it is stopped is "not running"
+    (exit 3), with the command that starts it."""
+    try:
+        yield
+    except ConnectionError as exc:
+        if target.embedded and not _repo.cluster_running():
+            raise _repo.ClusterNotRunning(
+                "the embedded cluster is not running (no --url or DATABASE_URL given)",
+                hint="start it: animus db start (or pass --url / set DATABASE_URL)",
+            ) from exc
+        raise
 
 
 def make_embedder(kind: str, url: str, dimensions: int) -> Embedder:
@@ -45,12 +93,13 @@ def make_embedder(kind: str, url: str, dimensions: int) -> Embedder:
 
 async def connect(args: argparse.Namespace, *, embedder: bool = False) -> Db:
     """Connect with the health check; with ``embedder``, also check its dimension."""
-    url = resolve_url(args)
-    db = await Db.connect(url, min_size=1, max_size=2)
+    target = resolve_target(args)
+    with cluster_errors(target):
+        db = await Db.connect(target.url, min_size=1, max_size=2)
     if embedder:
         try:
             db.embedder = make_embedder(
-                opt(args, "embedder") or "local", url, await db.embedding_dim()
+                opt(args, "embedder") or "local", target.url, await db.embedding_dim()
             )
             await db.check()
         except BaseException:
@@ -59,4 +108,4 @@ async def connect(args: argparse.Namespace, *, embedder: bool = False) -> Db:
     return db
 
 
-__all__ = ["connect", "make_embedder", "resolve_url"]
+__all__ = ["Target", "cluster_errors", "connect", "make_embedder", "resolve_target", "resolve_url"]

@@ -16,6 +16,10 @@ class NotACheckout(AnimusError):
     """The command needs the animus source tree (``script/db``) and none was found."""
 
 
+class ClusterNotRunning(AnimusError):
+    """The command defaults to the embedded cluster, and it is not running (exit 3)."""
+
+
 def _is_root(path: Path) -> bool:
     return (path / "script" / "db").is_file() and (path / "sqitch.plan").is_file()
 
@@ -70,4 +74,18 @@ def embedded_url() -> str | None:
     return url if proc.returncode == 0 and url else None
 
 
-__all__ = ["NOT_RUNNING", "NotACheckout", "embedded_url", "find_root", "require_root", "script_db"]
+def cluster_running() -> bool:
+    """Whether ``script/db status`` finds the embedded cluster running."""
+    return script_db("status", capture=True).returncode == 0
+
+
+__all__ = [
+    "NOT_RUNNING",
+    "ClusterNotRunning",
+    "NotACheckout",
+    "cluster_running",
+    "embedded_url",
+    "find_root",
+    "require_root",
+    "script_db",
+]
