@@ -107,6 +107,7 @@ def _leaf_commands() -> list[list[str]]:
     return leaves
 
 
+@pytest.mark.unit
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     leaves = _leaf_commands()
     names = {" ".join(p) for p in leaves}
@@ -130,6 +131,7 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         )
 
 
+@pytest.mark.unit
 def test_top_level_help_as_a_subprocess() -> None:
     out = ok("--help", sub=True)
     for group in ("db", "work", "memory", "demo"):
@@ -369,6 +371,7 @@ def test_db_commands_delegate_to_script_db(tmp_path: Path) -> None:
     assert_one_line_error(outside, 1, "not an animus checkout")
 
 
+@pytest.mark.unit
 def test_demo_help_names_what_it_does() -> None:
     text = ok("demo", "--help")
     assert "dedup" in text and "hybrid search" in text and "trace tree" in text

@@ -48,6 +48,7 @@ def local() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.mark.unit
 def test_die_prints_the_message_without_the_exit_code(local: Path) -> None:
     proc = _run([SCRIPT_DB, "psql"], _env(local), local)
     assert proc.returncode == 3, proc.stderr

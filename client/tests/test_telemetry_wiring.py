@@ -412,6 +412,7 @@ def genai_attributes(span: ReadableSpan) -> dict[str, Any]:
     return {k: v for k, v in (span.attributes or {}).items() if k.startswith("gen_ai.")}
 
 
+@pytest.mark.unit
 async def test_openai_embedder_span_and_metrics(
     openai_server: OpenAIServer, telemetry: Telemetry
 ) -> None:
@@ -435,6 +436,7 @@ async def test_openai_embedder_span_and_metrics(
     assert duration.count == 1 and "error.type" not in duration.attributes
 
 
+@pytest.mark.unit
 async def test_openai_embedder_failure_has_error_type(
     openai_server: OpenAIServer, telemetry: Telemetry
 ) -> None:
@@ -451,6 +453,7 @@ async def test_openai_embedder_failure_has_error_type(
     assert duration.attributes["error.type"] == "BadRequestError"
 
 
+@pytest.mark.unit
 async def test_chat_span_with_usage_and_cache_tokens(
     openai_server: OpenAIServer, telemetry: Telemetry
 ) -> None:
@@ -481,6 +484,7 @@ async def test_chat_span_with_usage_and_cache_tokens(
     assert by_type == {"input": 1200, "output": 40}
 
 
+@pytest.mark.unit
 async def test_chat_failure_has_error_type(
     openai_server: OpenAIServer, telemetry: Telemetry
 ) -> None:
