@@ -605,3 +605,26 @@ async def test_render_span_tree_nests_and_shows_links(telemetry: Telemetry) -> N
             "      chat m [INTERNAL]  gen_ai.usage.input_tokens=3",
         ]
     )
+
+
+@pytest.mark.unit
+async def test_render_span_tree_with_timings_folds_repeated_leaves(telemetry: Telemetry) -> None:
+    tracer = telemetry.tracer()
+    with tracer.start_as_current_span("worker"):
+        for _ in range(3):
+            with tracer.start_as_current_span("poll"):
+                pass
+        with tracer.start_as_current_span("process") as failing:
+            failing.set_status(StatusCode.ERROR)
+    plain = render_span_tree(telemetry.finished(), label=lambda s: s.name)
+    assert plain.splitlines() == ["trace 1", "  worker", "    poll", "    poll", "    poll",
+                                  "    process"]  # fmt: skip
+    lines = render_span_tree(
+        telemetry.finished(), label=lambda s: s.name, timings=True, fold=True
+    ).splitlines()
+    assert [re.sub(r"\d+\.\d ms", "T ms", line) for line in lines] == [
+        "trace 1",
+        "  worker  T ms",
+        "    poll (x3)  T ms",
+        "    process  T ms ERROR",
+    ]
