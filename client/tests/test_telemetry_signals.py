@@ -30,12 +30,10 @@ from animus.telemetry import (
     register_queue_gauges,
     start_chat_span,
     start_embedding_span,
-    start_receive_span,
-    start_send_span,
-    start_settle_span,
     start_work_span,
 )
 from animus.telemetry.genai import DURATION_BUCKETS, TOKEN_BUCKETS
+from animus.telemetry.wiring import WorkTelemetry
 
 from .otlp_receiver import otlp_http_receiver
 
@@ -167,17 +165,18 @@ def _traceparent(span: trace.Span) -> str:
 
 @pytest.mark.unit
 def test_work_spans_link_process_to_submitter(captured: Captured) -> None:
+    # send, receive and settle as Db opens them (WorkTelemetry); process as a worker does.
+    work = WorkTelemetry()
     work_id = uuid.uuid4()
-    send = start_send_span("jobs", "summarise")
-    send.set_attribute("messaging.message.id", "7")
-    send.end()
-    receive = start_receive_span("jobs")
-    with trace.use_span(receive, end_on_exit=True):
+    with work.send(["jobs"], "summarise", None) as sending:
+        sending.set("messaging.message.id", "7")
+    send = sending.span
+    with work.receive("jobs"):
         process = start_work_span("summarise", work_id, _traceparent(send), queue="jobs", msg_id=7)
         with trace.use_span(process, end_on_exit=True):
             record_work_lifecycle(work_id, "queued", "running", work_type="summarise")
-            settle = start_settle_span("jobs", work_id, "complete", msg_id=7)
-            settle.end()
+            with work.settle("complete", work_id, "jobs", 7):
+                pass
     spans = {s.name.split()[0]: s for s in captured.spans.get_finished_spans()}
     assert spans["send"].kind is SpanKind.PRODUCER
     assert spans["receive"].kind is SpanKind.CLIENT
@@ -217,8 +216,9 @@ def test_work_spans_link_process_to_submitter(captured: Captured) -> None:
 def test_process_span_can_parent_on_submitter_and_ignores_bad_traceparent(
     captured: Captured,
 ) -> None:
-    send = start_send_span("jobs")
-    send.end()
+    with WorkTelemetry().send(["jobs"], None, None) as sending:
+        pass
+    send = sending.span
     child = start_work_span("t", "id-1", _traceparent(send), parent_on_submitter=True)
     child.end()
     orphan = start_work_span("t", "id-2", "00-not-a-traceparent")
