@@ -91,6 +91,12 @@ class Config(BaseSettings):
         validation_alias=_env("DATABASE_URL", "DATABASE_URL"),
         description="postgresql:// URL of the deployed animus database (may hold a password).",
     )
+    read_database_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=_env("READ_DATABASE_URL"),
+        description="postgresql:// URL of a streaming replica (hot standby) that serves the "
+        "memory searches and overviews; writes and queue calls always use database_url.",
+    )
     pool_min_size: int = Field(default=1, ge=0, validation_alias=_env("POOL_MIN_SIZE"))
     pool_max_size: int = Field(default=10, ge=1, validation_alias=_env("POOL_MAX_SIZE"))
 
@@ -139,10 +145,12 @@ class Config(BaseSettings):
             # ``from None``: the pydantic error embeds the input values, which may be secrets.
             raise ConfigError(_describe(exc)) from None
 
-    @field_validator("database_url")
+    @field_validator("database_url", "read_database_url")
     @classmethod
-    def _postgres_url(cls, value: SecretStr) -> SecretStr:
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
         # _BadUrl's message never echoes the value: it may contain a password.
+        if value is None:
+            return None
         return SecretStr(_normalize_url(value.get_secret_value()))
 
     @model_validator(mode="after")

@@ -94,6 +94,10 @@ class ConnectionError(DatabaseError, builtins.ConnectionError):
     """The connection to PostgreSQL failed or was lost (SQLSTATE class 08)."""
 
 
+class ReadOnlyDatabase(DatabaseError):
+    """A write reached a read-only server (25006): a hot standby serves only searches."""
+
+
 class InvalidDeploySetting(DatabaseError):
     """AN000: a Sqitch variable is out of range at deploy time."""
 
@@ -200,6 +204,7 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "57P02": ConnectionError,  # crash_shutdown
     "57P03": ConnectionError,  # cannot_connect_now: the server is starting up
     "42501": PermissionDenied,
+    "25006": ReadOnlyDatabase,  # read_only_sql_transaction: a write sent to a hot standby
     "3F000": SchemaNotDeployed,
     "42883": SchemaNotDeployed,
 }
@@ -222,8 +227,11 @@ _CHECK_CREDENTIALS = (
     "'?' must be percent-encoded)"
 )
 
-#: Hints for the errors a connection attempt meets, which the server sends without one.
-CONNECT_HINTS: dict[str, str] = {
+#: Hints for standard SQLSTATEs whose server message says what went wrong but not what to do
+#: (a connection attempt's errors among them).
+_DEFAULT_HINTS: dict[str, str] = {
+    "25006": "this server is a read-only hot standby: send writes to the primary "
+    "(DATABASE_URL); the read pool (ANIMUS_READ_DATABASE_URL) serves searches only",
     "3D000": "create the database and deploy the animus schema into it (locally: "
     "script/db deploy NAME), or fix the database name in the URL",
     "28P01": _CHECK_CREDENTIALS,
@@ -238,7 +246,7 @@ def map_db_error(exc: BaseException) -> AnimusError:
         return error_class(sqlstate)(
             getattr(exc, "message", None) or str(exc),
             sqlstate=sqlstate,
-            hint=getattr(exc, "hint", None) or CONNECT_HINTS.get(sqlstate or ""),
+            hint=getattr(exc, "hint", None) or _DEFAULT_HINTS.get(sqlstate or ""),
             detail=getattr(exc, "detail", None),
         )
     if isinstance(exc, OSError):  # refused, unreachable, or timed out (TimeoutError is an OSError)
@@ -250,7 +258,6 @@ def map_db_error(exc: BaseException) -> AnimusError:
 
 
 __all__ = [
-    "CONNECT_HINTS",
     "SQLSTATE_ERRORS",
     "AnimusError",
     "ConfigError",
@@ -272,6 +279,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "ProviderError",
+    "ReadOnlyDatabase",
     "RetryableError",
     "SchemaNotDeployed",
     "SchemaOutdated",
