@@ -118,7 +118,7 @@ class OpenAIEmbedder:
     def __repr__(self) -> str:
         return (
             f"OpenAIEmbedder(model={self._model!r}, dimensions={self._dimensions}, "
-            f"base_url={str(self._client.base_url)!r})"
+            f"base_url={_public_url(str(self._client.base_url))!r})"
         )
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:

@@ -18,7 +18,13 @@ from animus.cli._errors import EPILOG
 from animus.cli._hints import cli_hint
 from animus.config import normalize_database_url
 from animus.embeddings import OpenAIEmbedder
-from animus.errors import InvalidImportFile, ProviderError, UnknownQueue, UnknownWorkItem
+from animus.errors import (
+    EmbeddingDimensionMismatch,
+    InvalidImportFile,
+    ProviderError,
+    UnknownQueue,
+    UnknownWorkItem,
+)
 from animus.importer import load_import
 
 from . import _db
@@ -99,6 +105,9 @@ def test_a_password_with_a_slash_never_leaks(monkeypatch: pytest.MonkeyPatch) ->
         assert proc.returncode == 1, proc.stderr
         assert "error: invalid configuration: --url is not a valid URL" in proc.stderr
         _no_secret(proc.stderr + proc.stdout)
+    from animus.cli._connect import Target
+
+    assert "s3cr" not in repr(Target(LEAKY_URL, "--url"))
     env = animus("work", "overview", "--debug", env={"DATABASE_URL": LEAKY_URL})
     assert "DATABASE_URL is not a valid URL" in env.stderr
     _no_secret(env.stderr)
@@ -120,6 +129,10 @@ def test_sql_hints_become_cli_commands() -> None:
     complete = argparse.Namespace(group="work", command="complete", work_id="abc")
     hint = cli_hint(item, complete)
     assert hint is not None and "animus work" in hint and "SELECT" not in hint
+    dim = EmbeddingDimensionMismatch("expected 3 dimensions, not 384", sqlstate="AN012",
+                                     hint="... (sqitch deploy --set embedding_dim=N).")  # fmt: skip
+    hint = cli_hint(dim, argparse.Namespace(group="memory", command="add"))
+    assert hint is not None and "ANIMUS_EMBEDDING_DIM=N script/db deploy NAME" in hint
     # The library (and so psql users) keep the SQL hint; only the CLI's report changes.
     assert unknown.hint == sql_hint and cli_hint(unknown, None) is None
 
@@ -216,4 +229,4 @@ def test_unreachable_openai_endpoint_is_named_without_the_key() -> None:
     assert "cannot reach http://127.0.0.1:9/v1" in message
     assert info.value.hint is not None and "OPENAI_BASE_URL" in info.value.hint
     for secret in ("sk-very-secret-key", "hunter2", "token=abc"):
-        assert secret not in message
+        assert secret not in message and secret not in repr(embedder)

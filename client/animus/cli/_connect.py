@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config import Config, database_url_from_env, normalize_database_url
 from ..db import Db
@@ -22,7 +22,7 @@ class Target:
     """The database URL and where it came from (``--url``, an environment variable, ``.env``,
     or the embedded cluster)."""
 
-    url: str
+    url: str = field(repr=False)  # it may hold a password
     origin: str
 
     @classmethod

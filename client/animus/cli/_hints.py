@@ -41,11 +41,21 @@ def _wrong_state(exc: AnimusError, args: argparse.Namespace) -> str | None:
     return f"see its state: animus work show {work_id}"
 
 
+def _dimension(exc: AnimusError, args: argparse.Namespace) -> str | None:
+    # The server's hint names `sqitch deploy --set`, which does nothing to a deployed database.
+    return (
+        "a database keeps the dimension it was deployed with: use an embedder that makes "
+        "animus.embedding_dim() dimensions (--embedder local makes 384), or a new database "
+        "deployed at yours: ANIMUS_EMBEDDING_DIM=N script/db deploy NAME"
+    )
+
+
 #: SQLSTATE -> the CLI's hint for it (None: keep the server's).
 _TRANSLATIONS = {
     "AN002": _unknown_queue,
     "AN003": _unknown_work_item,
     "AN004": _wrong_state,
+    "AN012": _dimension,
 }
 
 
