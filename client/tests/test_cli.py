@@ -450,6 +450,15 @@ def test_the_cli_reads_dotenv(database_url: str, queue: str, tmp_path: Path) -> 
         env={**clean, "DATABASE_URL": bare},
     )  # fmt: skip
     assert over.returncode == 1 and "not deployed" in over.stderr
+    # .env copied from .env.example as is: the error says where the URL came from.
+    example = (_db.ROOT / ".env.example").read_text(encoding="utf-8")
+    (tmp_path / ".env").write_text(example, encoding="utf-8")
+    copied = subprocess.run(
+        [sys.executable, "-m", "animus", "work", "overview"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, env=clean,
+    )  # fmt: skip
+    assert_one_line_error(copied, 1, "cannot reach PostgreSQL")
+    assert "the URL from DATABASE_URL (from .env) right?" in copied.stderr
 
 
 def test_sqlalchemy_style_url(database_url: str, queue: str) -> None:

@@ -64,7 +64,8 @@ def resolve_url(args: argparse.Namespace) -> str:
 @contextlib.contextmanager
 def cluster_errors(target: Target) -> Iterator[None]:
     """A failed connection to the embedded cluster because it is stopped is "not running"
-    (exit 3), with the command that starts it."""
+    (exit 3), with the command that starts it; any other failed connection names where its URL
+    came from."""
     try:
         yield
     except ConnectionError as exc:
@@ -73,6 +74,13 @@ def cluster_errors(target: Target) -> Iterator[None]:
                 "the embedded cluster is not running (no --url or DATABASE_URL given)",
                 hint="start it: animus db start (or pass --url / set DATABASE_URL)",
             ) from exc
+        if not target.embedded and exc.hint is None:
+            # Say where the URL came from: a .env copied from .env.example, or a stale
+            # DATABASE_URL, is the usual cause.
+            exc.hint = (
+                f"is PostgreSQL running, and is the URL from {target.origin} right? The "
+                "embedded cluster: animus db start, and animus db url prints its URL"
+            )
         raise
 
 
