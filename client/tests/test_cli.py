@@ -552,3 +552,35 @@ def test_every_documented_exit_code(database_url: str, queue: str) -> None:
     seen[reader.wait(timeout=120)] = "pipe"
     assert b"Traceback" not in stderr and b"Exception ignored" not in stderr, stderr
     assert set(seen) | {130} == set(readme_exit_codes()), seen
+
+
+def test_ctrl_c_in_db_psql_cancels_the_query_not_the_session() -> None:
+    script_db = str(_db.ROOT / "script" / "db")
+    if subprocess.run([script_db, "status"], capture_output=True, check=False).returncode != 0:
+        pytest.skip("the embedded cluster is not running (script/test starts it)")
+    cluster = subprocess.run(
+        [script_db, "url", "postgres"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    tag = f"cli_ctrl_c_{uuid.uuid4().hex[:8]}"
+    # Its own session: the test sends SIGINT to the group, as a terminal's Ctrl-C does.
+    query = f"SELECT pg_sleep(120) /* {tag} */"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "animus", "db", "psql", "-X", "-c", query],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=_db.ROOT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        seen = "0"
+        while seen == "0" and proc.poll() is None:
+            seen = _db.psql(
+                cluster,
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                f"AND query LIKE '%{tag}%' AND pid <> pg_backend_pid()",
+            )
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "canceling statement due to user request" in stderr, stderr
+    assert proc.returncode == 1 and "interrupted" not in stderr, (proc.returncode, stderr)

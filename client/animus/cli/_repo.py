@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -56,13 +57,17 @@ def script_db(*args: str, capture: bool = False) -> subprocess.CompletedProcess[
     """Run ``script/db ARGS`` of the checkout (its output goes to the terminal unless
     ``capture``)."""
     root = require_root()
-    return subprocess.run(
-        [str(root / "script" / "db"), *args],
-        cwd=root,
-        text=True,
-        capture_output=capture,
-        check=False,
-    )
+    command = [str(root / "script" / "db"), *args]
+    if capture:
+        return subprocess.run(command, cwd=root, text=True, capture_output=True, check=False)
+    # Ctrl-C at the terminal reaches the child too (psql cancels its query with it); the CLI
+    # must not die of it and take the child down, so it waits for the child's own exit. A
+    # Python handler, unlike SIG_IGN, is not inherited: the child keeps the default action.
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
+    try:
+        return subprocess.run(command, cwd=root, text=True, check=False)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def embedded_url() -> str | None:
