@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import signal
 import socket
@@ -182,6 +183,26 @@ def test_exit_130_when_interrupted(tmp_path: Path) -> None:
                 proc.kill()
     assert proc.returncode == 130, stderr
     assert stderr.strip() == "interrupted"
+
+
+def test_ctrl_c_stops_an_import_blocked_on_its_input(tmp_path: Path) -> None:
+    # A FIFO holds the import in its read; once open() for writing returns, the CLI has opened
+    # it. One Ctrl-C must do (inside the event loop, asyncio's first SIGINT only cancels).
+    fifo = tmp_path / "slow.jsonl"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "animus", "memory", "import", str(fifo), "--type", "t",
+         "--url", "postgresql://nobody@127.0.0.1:9/none"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        with fifo.open("w"):
+            proc.send_signal(signal.SIGINT)
+            _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and stderr.strip() == "interrupted", stderr
 
 
 # --- the importer (library code) ----------------------------------------------------------------
