@@ -105,6 +105,7 @@ def test_a_password_with_a_slash_never_leaks(monkeypatch: pytest.MonkeyPatch) ->
         proc = animus(*argv, url=LEAKY_URL)
         assert proc.returncode == 1, proc.stderr
         assert "error: invalid configuration: --url is not a valid URL" in proc.stderr
+        assert "hint: fix --url: postgresql://USER:PASSWORD@HOST:PORT/DATABASE" in proc.stderr
         _no_secret(proc.stderr + proc.stdout)
     from animus.cli._connect import Target
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..config import Config, database_url_from_env, normalize_database_url
 from ..db import Db
 from ..embeddings import Embedder, OpenAIEmbedder, local_embedder_class
-from ..errors import ConnectionError
+from ..errors import ConfigError, ConnectionError
 from . import _repo
 from ._args import opt
 from ._errors import UsageError
@@ -28,7 +28,14 @@ class Target:
     @classmethod
     def checked(cls, url: str, origin: str) -> Target:
         """The target, its URL normalised; ``ConfigError`` names ``origin``, not the URL."""
-        return cls(normalize_database_url(url, name=origin), origin)
+        try:
+            return cls(normalize_database_url(url, name=origin), origin)
+        except ConfigError as exc:
+            exc.hint = (
+                f"fix {origin}: postgresql://USER:PASSWORD@HOST:PORT/DATABASE, with a password "
+                "percent-encoded (urllib.parse.quote(password, safe=''))"
+            )
+            raise
 
     @property
     def embedded(self) -> bool:
