@@ -16,6 +16,9 @@ from . import _repo
 from ._args import opt
 from ._errors import UsageError
 
+#: The origin of the URL ``script/db url`` prints, the CLI's last resort.
+EMBEDDED = "the embedded cluster's URL"
+
 
 @dataclass(frozen=True)
 class Target:
@@ -39,7 +42,7 @@ class Target:
 
     @property
     def embedded(self) -> bool:
-        return self.origin == "embedded"
+        return self.origin == EMBEDDED
 
 
 def resolve_target(args: argparse.Namespace) -> Target:
@@ -57,15 +60,11 @@ def resolve_target(args: argparse.Namespace) -> Target:
         return Target.checked(from_file, "DATABASE_URL (from .env)")
     embedded = _repo.embedded_url()
     if embedded:
-        return Target.checked(embedded, "embedded")
+        return Target.checked(embedded, EMBEDDED)
     raise UsageError(
         "no database: pass --url or set DATABASE_URL",
         hint="inside an animus checkout the default is the embedded cluster (animus db url)",
     )
-
-
-def resolve_url(args: argparse.Namespace) -> str:
-    return resolve_target(args).url
 
 
 @contextlib.contextmanager
@@ -123,4 +122,4 @@ async def connect(args: argparse.Namespace, *, embedder: bool = False) -> Db:
     return db
 
 
-__all__ = ["Target", "cluster_errors", "connect", "make_embedder", "resolve_target", "resolve_url"]
+__all__ = ["EMBEDDED", "Target", "cluster_errors", "connect", "make_embedder", "resolve_target"]
