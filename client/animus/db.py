@@ -19,10 +19,11 @@ import asyncpg
 from pgvector.asyncpg import register_vector
 
 from . import sql
-from .config import Config
+from .config import Config, normalize_database_url
 from .embeddings import Embedder
 from .errors import (
     AnimusError,
+    ConfigError,
     EmbeddingDimensionMismatch,
     InvalidParams,
     SchemaNotDeployed,
@@ -61,6 +62,18 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
 )
 
 _DEPLOY_HINT = "run `sqitch deploy` (locally: script/db deploy) against this database"
+
+
+def dimension_mismatch_hint(deployed: int, wanted: int) -> str:
+    """What to do when an embedder's dimension differs from the database's. A deployed
+    database keeps its dimension (``sqitch deploy --set`` on it deploys nothing), so the ways
+    out are another embedder or a new database."""
+    return (
+        f"use an embedder that makes {deployed}-dimensional embeddings, or keep these in a new "
+        f"database deployed at {wanted}: ANIMUS_EMBEDDING_DIM={wanted} script/db deploy NAME "
+        f"(another server: sqitch deploy --set embedding_dim={wanted} against a new, empty "
+        "database)"
+    )
 
 
 def _json_default(value: object) -> str:
@@ -217,8 +230,7 @@ class Db(WorkCalls, MemoryCalls):
                     f"{self.embedder.model!r} makes {self.embedder.dimensions}-dimensional ones",
                     expected=dim,
                     actual=self.embedder.dimensions,
-                    hint="use an embedder with the deployed dimension, or deploy with "
-                    f"`sqitch deploy --set embedding_dim={self.embedder.dimensions}`",
+                    hint=dimension_mismatch_hint(dim, self.embedder.dimensions),
                 )
 
     async def _check_reader(self) -> None:
@@ -337,7 +349,7 @@ async def _create_pool(
         min_size = target.pool_min_size if min_size is None else min_size
         max_size = target.pool_max_size if max_size is None else max_size
     elif isinstance(target, str):
-        dsn = target
+        dsn = normalize_database_url(target, name="the database URL")
     else:
         raise TypeError("Db.connect needs a URL or a Config")
     min_size = 1 if min_size is None else min_size
@@ -354,7 +366,21 @@ async def _create_pool(
         )
     except (asyncpg.PostgresError, OSError) as exc:
         raise map_db_error(exc) from exc
+    except ValueError as exc:
+        # asyncpg's own DSN checks (ClientConfigurationError is a ValueError). A plain
+        # ValueError may quote part of the URL, so only asyncpg's own messages are kept, and
+        # nothing is chained: a traceback must not show the password either.
+        reason = str(exc) if isinstance(exc, asyncpg.ClientConfigurationError) else ""
+        raise ConfigError(
+            [f"the database URL is not valid{': ' + reason if reason else ''}"]
+        ) from None
     return pool
 
 
-__all__ = ["REQUIRED_CHANGES", "Db", "init_connection", "sqlcommenter_enabled"]
+__all__ = [
+    "REQUIRED_CHANGES",
+    "Db",
+    "dimension_mismatch_hint",
+    "init_connection",
+    "sqlcommenter_enabled",
+]

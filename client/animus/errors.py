@@ -55,8 +55,10 @@ class ConfigError(AnimusError):
 class ProviderError(AnimusError):
     """An embedding or chat provider answered with an error the SDK did not retry away."""
 
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, status_code: int | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
         self.status_code = status_code
 
 
@@ -220,10 +222,20 @@ def error_class(sqlstate: str | None) -> type[DatabaseError]:
     return DatabaseError
 
 
-#: Hints for standard SQLSTATEs whose server message says what went wrong but not what to do.
+_CHECK_CREDENTIALS = (
+    "check the user name and password in the URL (a password holding '/', '@', ':', '#' or "
+    "'?' must be percent-encoded)"
+)
+
+#: Hints for standard SQLSTATEs whose server message says what went wrong but not what to do
+#: (a connection attempt's errors among them).
 _DEFAULT_HINTS: dict[str, str] = {
     "25006": "this server is a read-only hot standby: send writes to the primary "
     "(DATABASE_URL); the read pool (ANIMUS_READ_DATABASE_URL) serves searches only",
+    "3D000": "create the database and deploy the animus schema into it (locally: "
+    "script/db deploy NAME), or fix the database name in the URL",
+    "28P01": _CHECK_CREDENTIALS,
+    "28000": _CHECK_CREDENTIALS,
 }
 
 
