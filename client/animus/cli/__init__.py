@@ -15,7 +15,8 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from .. import __version__
 from ._args import FORMATTER, Handler, common_options, opt
@@ -51,6 +52,20 @@ def build_parser() -> argparse.ArgumentParser:
     return root
 
 
+def _quiet_orphans(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    # Ctrl-C during a connect leaves the driver's inner connection future failed and unread;
+    # its "Future exception was never retrieved" report is noise after "interrupted".
+    if isinstance(context.get("exception"), OSError | asyncio.CancelledError):
+        return
+    loop.default_exception_handler(context)
+
+
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    with asyncio.Runner() as runner:
+        runner.get_loop().set_exception_handler(_quiet_orphans)
+        return runner.run(coro)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     parser = build_parser()
@@ -63,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler: Handler = args.func
         result = handler(args, out)
-        return result if isinstance(result, int) else asyncio.run(result)
+        return result if isinstance(result, int) else _run(result)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
