@@ -146,8 +146,11 @@ def embed_cached(texts: list[str], label: str) -> np.ndarray:
         chunks.append(part)
         done += len(part)
         rate = done / (time.perf_counter() - started)
-        print(f"realtext: embedded {start + len(part)}/{len(texts)} ({rate:.0f}/s)",
-              file=sys.stderr, flush=True)
+        print(
+            f"realtext: embedded {start + len(part)}/{len(texts)} ({rate:.0f}/s)",
+            file=sys.stderr,
+            flush=True,
+        )
     return np.concatenate(chunks) if chunks else np.zeros((0, 384), dtype=np.float32)
 
 
@@ -157,8 +160,11 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     texts = shuffled(paragraphs(args.embed))
-    print(f"realtext: {len(texts)} paragraphs in {time.perf_counter() - started:.1f}s",
-          file=sys.stderr, flush=True)
+    print(
+        f"realtext: {len(texts)} paragraphs in {time.perf_counter() - started:.1f}s",
+        file=sys.stderr,
+        flush=True,
+    )
     embed_cached(texts, "realtext")
 
 
