@@ -1,6 +1,6 @@
 -- pgTAP: animus.hybrid_search() on hand-made vectors where the right order is known.
 BEGIN;
-SELECT plan(28);
+SELECT plan(29);
 
 SELECT has_function('animus', 'hybrid_search', ARRAY['text', 'vector', 'integer', 'jsonb', 'integer', 'double precision', 'double precision', 'text', 'text'], 'animus.hybrid_search exists');
 SELECT function_returns('animus', 'hybrid_search', ARRAY['text', 'vector', 'integer', 'jsonb', 'integer', 'double precision', 'double precision', 'text', 'text'], 'setof animus.hybrid_match', 'it returns setof hybrid_match');
@@ -62,9 +62,11 @@ SELECT throws_ok($$SELECT * FROM animus.hybrid_search('z', '[1, 0, 0]', 5, '{"cr
 -- A vector stored before the norm check (v0.1.0 data) has a NaN cosine: it must rank last, not first.
 INSERT INTO animus.memories (content, memory_type, embedding, content_hash)
 VALUES ('poisoned row', 'hy_nan', '[3e38, 3e38, 3e38]', sha256('poisoned row'));
-SELECT animus.store_memory('plain row ' || i, 'hy_nan', ('[1, ' || i || ', 0]')::public.vector) FROM generate_series(1, 5) AS i;
-SELECT isnt((SELECT content FROM animus.hybrid_search('row', '[1, 0, 0]', 6, '{"memory_type": "hy_nan"}') LIMIT 1), 'poisoned row', 'a NaN similarity never ranks first (convex)');
-SELECT isnt((SELECT content FROM animus.hybrid_search('row', '[1, 0, 0]', 6, '{"memory_type": "hy_nan"}', fusion => 'rrf') LIMIT 1), 'poisoned row', 'a NaN similarity never ranks first (rrf)');
+SELECT animus.store_memory('plain row ' || i, 'hy_nan', ('[1, 1, ' || i || ']')::public.vector) FROM generate_series(1, 5) AS i;
+-- With the query [1, 1, 1] the dot product overflows too, so the cosine is inf / inf = NaN.
+SELECT isnt((SELECT content FROM animus.hybrid_search('row', '[1, 1, 1]', 6, '{"memory_type": "hy_nan"}') LIMIT 1), 'poisoned row', 'a NaN similarity never ranks first (convex)');
+SELECT isnt((SELECT content FROM animus.hybrid_search('row', '[1, 1, 1]', 6, '{"memory_type": "hy_nan"}', fusion => 'rrf') LIMIT 1), 'poisoned row', 'a NaN similarity never ranks first (rrf)');
+SELECT ok((SELECT bool_and(score <> 'NaN'::float8) FROM animus.hybrid_search('row', '[1, 1, 1]', 6, '{"memory_type": "hy_nan"}')), 'no score is NaN');
 
 SET LOCAL ROLE animus_app;
 SELECT lives_ok($$SELECT * FROM animus.hybrid_search('zebra', '[1, 0, 0]')$$, 'animus_app may search');

@@ -21,10 +21,12 @@ SELECT throws_ok($$SELECT * FROM animus.keyword_search('x', 5, '{"sauce": "s"}')
 -- Full pages: one rare term (2 rows) and a common one (30 rows); v0.1.0 took candidates from
 -- the rare term alone and returned 2 of 10, and 0 under a filter that 10 common rows match.
 SELECT animus.store_memory('ksfill rare ' || i, 'ks_fill', ('[1, ' || i || ', 0]')::public.vector, 'other') FROM generate_series(1, 2) AS i;
-SELECT animus.store_memory('ksfill common ' || i, 'ks_fill', ('[0, 1, ' || i || ']')::public.vector, CASE WHEN i <= 10 THEN 'src5' END) FROM generate_series(1, 30) AS i;
--- The posting budget is 4000: pad the common term's document frequency past it.
-INSERT INTO animus.memory_lexeme_stats (lexeme, shard, documents) VALUES ('common', 15, 5000)
-ON CONFLICT (lexeme, shard) DO UPDATE SET documents = animus.memory_lexeme_stats.documents + 5000;
+-- Past the 4000-posting budget for candidates: 4100 rows with the common term, 10 of them in src5.
+SELECT count(*) FROM animus.store_memories((
+    SELECT jsonb_agg(jsonb_build_object('content', 'ksfill common ' || i, 'memory_type', 'ks_fill',
+                                        'embedding', jsonb_build_array(0, 1, i),
+                                        'source', CASE WHEN i <= 10 THEN 'src5' END))
+    FROM generate_series(1, 4100) AS i));
 SELECT is((SELECT count(*)::int FROM animus.keyword_search('rare common', 10, '{"memory_type": "ks_fill"}')), 10, 'a page is full when enough rows match');
 SELECT is((SELECT count(*)::int FROM animus.keyword_search('rare common', 10, '{"memory_type": "ks_fill", "source": "src5"}')), 10, 'and full under a filter that only common-term rows pass');
 SELECT is((SELECT content FROM animus.keyword_search('rare common', 10, '{"memory_type": "ks_fill"}') ORDER BY score DESC, id LIMIT 1) LIKE 'ksfill rare%', true, 'the rare term still ranks first');
