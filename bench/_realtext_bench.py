@@ -54,6 +54,9 @@ def cached_real(limit: int) -> tuple[list[str], np.ndarray, list[str]]:
         chunks.append(np.load(path))
     vectors = np.concatenate(chunks) if chunks else np.zeros((0, 384), dtype=np.float32)
     n = min(len(vectors), limit)
+    # A few documentation files hold NUL bytes, which PostgreSQL text cannot store; the cache
+    # is keyed by the texts as read, so replace them only here.
+    texts = [t.replace("\x00", " ") for t in texts]
     held_out = texts[len(vectors) :][:2000] if len(vectors) < len(texts) else texts[-2000:]
     return texts[:n], vectors[:n], held_out
 

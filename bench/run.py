@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _client_bench import client_benchmarks
 from _harness import Pair, Side, alternate, percentile
+from _keyword_bench import keyword_benchmarks
 from _memory_bench import memory_benchmarks, memory_table
 from _queue_bench import scale_benchmark, throughput_benchmarks
 from _realtext_bench import realtext_benchmarks, realtext_table
@@ -136,7 +137,7 @@ async def main() -> None:
     parser.add_argument(
         "--only",
         default="throughput,client,scale,memory",
-        help="comma-separated parts to run: throughput, client, scale, memory, realtext",
+        help="comma-separated parts to run: throughput, client, scale, memory, keyword, realtext",
     )
     parser.add_argument("--concurrency", default="1,8,32", help="connection counts for throughput")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds per side")
@@ -173,6 +174,8 @@ async def main() -> None:
             )
         if "memory" in parts:
             extra["memory"] = await memory_benchmarks(url, quick=args.quick)
+        if "keyword" in parts:
+            extra["keyword"] = await keyword_benchmarks(url, quick=args.quick)
         if "realtext" in parts:
             extra["realtext"] = await realtext_benchmarks(url, quick=args.quick)
     finally:
