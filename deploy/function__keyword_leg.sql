@@ -13,7 +13,8 @@
 --     64, the rarest (highest idf), are kept: past 64 the extra terms add little to BM25 and
 --     each one costs a posting list;
 --   * candidates come from the rarest terms, adding terms (in one pass over their running
---     posting totals, linear in the number of terms) while the postings total at most 4000.
+--     posting totals, linear in the number of terms) while the postings total at most
+--     max(1000, 25 * candidates): 1000 for a page of 10 or a hybrid pool of 40.
 --     All kept terms still count in the score. If those candidates do not fill the page once
 --     the filters are applied, the posting budget grows fourfold per round with the next
 --     rarer terms, and rows that match only those are taken up to
@@ -31,7 +32,9 @@ ROWS 40
 AS $$
 DECLARE
     max_lexemes constant integer := 64;
-    core_budget constant double precision := 4000;
+    -- Postings scored for sure: scoring is the leg's main cost (per candidate, a copy of its
+    -- tsvector), so the budget scales with the pool asked for, with a floor.
+    core_budget double precision := greatest(1000, 25 * candidates);
     query_lexemes text[];
     or_query tsquery;
     corpus_documents double precision;
@@ -84,12 +87,15 @@ BEGIN
     SELECT array_agg(t.lexeme ORDER BY t.df, t.lexeme), array_agg(t.df ORDER BY t.df, t.lexeme)
     INTO terms, term_df
     FROM (
-        SELECT s.lexeme, sum(s.documents)::float8 AS df
-        FROM animus.memory_lexeme_stats AS s
-        WHERE s.lexeme = ANY (query_lexemes)
-        GROUP BY s.lexeme
-        HAVING sum(s.documents) > 0
-        ORDER BY df, s.lexeme
+        -- One primary-key probe per lexeme (a LATERAL, so the planner cannot pick a scan of
+        -- the whole statistics table for a long list).
+        SELECT q.lexeme, d.df
+        FROM unnest(query_lexemes) AS q(lexeme)
+        CROSS JOIN LATERAL (SELECT sum(s.documents)::float8 AS df
+                            FROM animus.memory_lexeme_stats AS s
+                            WHERE s.lexeme = q.lexeme) AS d
+        WHERE d.df > 0
+        ORDER BY d.df, q.lexeme
         LIMIT max_lexemes
     ) AS t;
     IF terms IS NULL THEN

@@ -21,7 +21,8 @@ SELECT throws_ok($$SELECT * FROM animus.keyword_search('x', 5, '{"sauce": "s"}')
 -- Full pages: one rare term (2 rows) and a common one (30 rows); v0.1.0 took candidates from
 -- the rare term alone and returned 2 of 10, and 0 under a filter that 10 common rows match.
 SELECT animus.store_memory('ksfill rare ' || i, 'ks_fill', ('[1, ' || i || ', 0]')::public.vector, 'other') FROM generate_series(1, 2) AS i;
--- Past the 4000-posting budget for candidates: 4100 rows with the common term, 10 of them in src5.
+-- Past the candidates' posting budget (1000 for a page of 10; v0.1.0's was 4000): 4100 rows
+-- with the common term, 10 of them in src5.
 SELECT count(*) FROM animus.store_memories((
     SELECT jsonb_agg(jsonb_build_object('content', 'ksfill common ' || i, 'memory_type', 'ks_fill',
                                         'embedding', jsonb_build_array(0, 1, i),
