@@ -138,10 +138,15 @@ BEGIN
             FROM unnest(terms[core_terms + 1:extra_terms]) AS l;
         END IF;
         EXIT WHEN extra_terms = cardinality(terms);
-        -- Enough distinct candidates once the filters apply? Counting stops at the page size.
+        -- Enough distinct candidates? Without filters, the documents of any one included term
+        -- are distinct candidates, so its frequency answers; with filters, count (stopping at
+        -- the page size).
+        EXIT WHEN f IS NULL AND term_df[extra_terms] >= candidates;
         SELECT count(*) INTO found FROM (
             SELECT 1 FROM animus.memories AS m
-            WHERE (m.search_text @@ core_query OR (extra_query IS NOT NULL AND m.search_text @@ extra_query))
+            -- One tsquery (core OR extra), so the GIN index serves the count.
+            WHERE m.search_text @@ CASE WHEN extra_query IS NULL THEN core_query
+                                        ELSE core_query || extra_query END
               AND (f.memory_types IS NULL OR m.memory_type = ANY (f.memory_types))
               AND (f.source IS NULL OR m.source = f.source)
               AND (f.metadata IS NULL OR m.metadata @> f.metadata)
