@@ -382,6 +382,27 @@ def test_client_raises_only_documented_animus_errors(
     run(go())
 
 
+@pytest.mark.parametrize(
+    ("vector", "code"),
+    [([1e39] * DIM, "AN013"), ([1.0] * 16_001, "AN012"), ([], "AN013")],
+    ids=["beyond-float4", "over-16000-dims", "empty"],
+)
+async def test_client_maps_what_pgvector_input_refuses(
+    database_url: str, vector: list[float], code: str
+) -> None:
+    """v0.1.0's client sent these and pgvector answered 22003, 54000 and 22000."""
+    db = await Db.connect(database_url)
+    try:
+        with pytest.raises(AnimusError) as caught:
+            await db.search_memory(vector)
+        assert caught.value.sqlstate == code
+        with pytest.raises(AnimusError) as caught:
+            await db.hybrid_search("anything", vector)
+        assert caught.value.sqlstate == code
+    finally:
+        await db.close()
+
+
 def test_the_code_list_matches_the_docs() -> None:
     """Every code the suite accepts is documented (docs/errors.md lists it)."""
     from pathlib import Path
