@@ -8,10 +8,10 @@
 --   nearer than that. (Its exact cosine, lower still, measured worse: a unique code match
 --   then needed a larger keyword_weight to reach the page.)
 -- Fusion 'rrf': sum of weight / (rrf_k + rank) over the legs a row appears in (weights 1, 1).
--- Why convex by default: on every labelled set in bench/ RRF (any k and weights tried) scored
--- below the better single leg, because it throws away how much better the best keyword match
--- is (an exact ticket code vs a doc that shares one common word get ranks 1 and 2 alike).
--- Convex fusion with keyword_weight 0.15 to 0.4 beat both legs on every set; see docs/memory.md.
+-- Why convex by default: RRF throws away how much better the best keyword match is (an exact
+-- ticket code vs a doc that shares one common word get ranks 1 and 2 alike), and fell below
+-- the better single leg on most labelled sets; convex fusion beat both legs on every set,
+-- the public CACM collection included. The figures are in docs/memory.md.
 -- Numbers: rrf_k and the weights are bounded (0..1e6) so no sum can overflow, and a distance
 -- that is NaN (a vector stored before the norm check existed) counts as no similarity: NaN
 -- sorts above every number in PostgreSQL, so it would otherwise take the first place.
