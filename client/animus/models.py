@@ -2,8 +2,8 @@
 
 Result models mirror ``animus.submit_result``, ``animus.work_delivery``, ``animus.memory_match``
 and ``animus.hybrid_match`` column for column, and are built from the record by column name.
-``from_record`` validates ``dict(record)``: pydantic-core's validator measured faster than
-``model_construct`` (the figures are in docs/benchmarks.md).
+``from_record`` validates ``dict(record)``: pydantic-core's validator is faster than
+``model_construct``, which skips validation (docs/benchmarks.md, "Result models").
 Input models validate strictly (unknown fields are an error) before anything reaches the
 database.
 """
