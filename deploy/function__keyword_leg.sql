@@ -14,7 +14,7 @@
 --     each one costs a posting list;
 --   * candidates come from the rarest terms, adding terms (in one pass over their running
 --     posting totals, linear in the number of terms) while the postings total at most
---     max(1000, 25 * candidates): 1000 for a page of 10 or a hybrid pool of 40.
+--     max(400, 10 * candidates): 400 for a page of 10 or a hybrid pool of 40.
 --     All kept terms still count in the score. If those candidates do not fill the page once
 --     the filters are applied, the posting budget grows fourfold per round with the next
 --     rarer terms, and rows that match only those are taken up to
@@ -34,7 +34,7 @@ DECLARE
     max_lexemes constant integer := 64;
     -- Postings scored for sure: scoring is the leg's main cost (per candidate, a copy of its
     -- tsvector), so the budget scales with the pool asked for, with a floor.
-    core_budget double precision := greatest(1000, 25 * candidates);
+    core_budget double precision := greatest(400, 10 * candidates);
     query_lexemes text[];
     or_query tsquery;
     corpus_documents double precision;
