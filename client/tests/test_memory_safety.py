@@ -292,30 +292,33 @@ def test_forget_through_sql_never_reads_a_vacuous_filter_as_everything(
 ) -> None:
     async def go() -> None:
         conn = await _connect(database_url)
+        payload = json.dumps(filters)
         try:
-            async with conn.transaction():
+            async with conn.transaction():  # everything below is rolled back
+                await conn.execute(
+                    "SELECT animus.store_memory('sentinel', 'hyp_sentinel', "
+                    "$1::text::public.vector)",
+                    "[" + ",".join(map(str, unit(9))) + "]",
+                )
                 before = await conn.fetchval("SELECT count(*) FROM animus.memories")
                 try:
-                    gone = await conn.fetchval(
-                        'SELECT animus.forget_memories($1::jsonb, "all" => $2)',
-                        json.dumps(filters),
-                        everything,
-                    )
+                    async with conn.transaction():  # a savepoint, so a refusal can be inspected
+                        gone = await conn.fetchval(
+                            'SELECT animus.forget_memories($1::jsonb, "all" => $2)',
+                            payload,
+                            everything,
+                        )
                 except asyncpg.PostgresError as exc:
                     assert _allowed(exc), f"{exc.sqlstate}: {exc}"
-                    gone = None
-                if gone and before and gone == before and everything is not True:
-                    matches_all = await conn.fetchval(
-                        "SELECT count(*) FROM animus.memories WHERE memory_type LIKE 'keep%'"
+                    after = await conn.fetchval("SELECT count(*) FROM animus.memories")
+                    assert after == before, "a refused forget deleted nothing"
+                    raise _Rollback from exc
+                if everything is not True:
+                    # Success without "all" => true: the filter must narrow something.
+                    narrows = await conn.fetchval(
+                        "SELECT animus._parse_memory_filter($1::jsonb) IS NOT NULL", payload
                     )
-                    assert matches_all is not None
-                    assert (
-                        filters.get("memory_type")
-                        or filters.get("source")
-                        or filters.get("metadata")
-                        or filters.get("created_after")
-                        or filters.get("created_before")
-                    ), filters
+                    assert narrows, f"forgot {gone} of {before} with the vacuous filter {filters}"
                 raise _Rollback
         except _Rollback:
             pass
