@@ -38,7 +38,12 @@ sys.path.insert(0, str(ROOT / "client"))
 
 from animus.local_embedder import LocalEmbedder  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from _realtext import embed_cached  # noqa: E402
+
 DATA = ROOT / "bench" / "data"
+#: Public labelled collections, read at run time and never copied into the repository.
+IR_DATA = ROOT.parent / "shared" / "data" / "ir"
 RESULTS = ROOT / "bench" / "results" / "retrieval.json"
 K = 10
 
@@ -47,7 +52,10 @@ KEYWORD_RANKINGS = ["and_rank", "and_rank_cd", "or_rank_cd", "bm25"]
 HYBRID_VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("hybrid (default: convex 0.25, bm25)", {}),
     ("hybrid convex keyword_weight=0.15", {"keyword_weight": 0.15}),
+    ("hybrid convex keyword_weight=0.1", {"keyword_weight": 0.1}),
     ("hybrid convex keyword_weight=0.4", {"keyword_weight": 0.4}),
+    ("hybrid convex keyword_weight=0.6", {"keyword_weight": 0.6}),
+    ("hybrid convex keyword_weight=1.0", {"keyword_weight": 1.0}),
     ("hybrid convex + or_rank_cd", {"keyword_ranking": "or_rank_cd"}),
     ("hybrid rrf k=60 (bm25)", {"fusion": "rrf"}),
     ("hybrid rrf + and_rank (plain ts_rank)", {"fusion": "rrf", "keyword_ranking": "and_rank"}),
@@ -107,13 +115,67 @@ def ndcg_at_k(ranked: list[str], relevant: dict[str, int], k: int = K) -> float:
     return dcg / idcg if idcg else 0.0
 
 
+# --- public collections -------------------------------------------------------------------------
+def _smart_records(path: Path) -> dict[str, dict[str, str]]:
+    """The SMART format of CACM: ``.I id`` starts a record, ``.X`` starts field X."""
+    records: dict[str, dict[str, str]] = {}
+    fields: dict[str, str] = {}
+    field = ""
+    for line in path.read_text(encoding="latin-1").splitlines():
+        if line.startswith(".I "):
+            fields = {}
+            records[line[3:].strip()] = fields
+            field = ""
+        elif len(line) >= 2 and line[0] == "." and line[1].isalpha() and line[2:].strip() == "":
+            field = line[1]
+            fields.setdefault(field, "")
+        elif field:
+            fields[field] += line + "\n"
+    return records
+
+
+def load_cacm(folder: Path) -> dict[str, Any]:
+    """CACM as a labelled set: title + abstract per document, binary relevance.
+
+    Queries are split by id parity into ``tune`` (odd) and ``check`` (even): the fusion was
+    chosen looking at the tune half; the check half is reported separately as held out.
+    """
+    docs = _smart_records(folder / "cacm.all")
+    queries = _smart_records(folder / "query.text")
+    relevant: dict[str, dict[str, int]] = {}
+    for line in (folder / "qrels.text").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            relevant.setdefault(str(int(parts[0])), {})[parts[1]] = 1
+    documents = [
+        {"id": i, "text": " ".join((f.get("T", "") + " " + f.get("W", "")).split())}
+        for i, f in docs.items()
+    ]
+    return {
+        "name": "cacm",
+        "documents": [d for d in documents if d["text"]],
+        "queries": [
+            {
+                "id": q,
+                "kind": "tune" if int(q) % 2 else "check",
+                "text": " ".join(f.get("W", "").split()),
+                "relevant": relevant[q],
+            }
+            for q, f in queries.items()
+            if q in relevant
+        ],
+    }
+
+
 # --- quality ----------------------------------------------------------------------------------
 async def evaluate_set(
     conn: asyncpg.Connection, embedder: LocalEmbedder, data: dict[str, Any]
 ) -> dict[str, dict[str, float]]:
     memory_type = f"eval_{data['name']}"
     docs, queries = data["documents"], data["queries"]
-    doc_vectors = await embedder.embed([d["text"] for d in docs])
+    doc_vectors = [
+        list(map(float, v)) for v in embed_cached([d["text"] for d in docs], data["name"])
+    ]
     items = [
         {
             "content": d["text"],
@@ -131,15 +193,15 @@ async def evaluate_set(
         )
     ]
     doc_of = {mid: d["id"] for mid, d in zip(ids, docs, strict=True)}
-    query_vectors = await embedder.embed([q["text"] for q in queries])
+    query_vectors = embed_cached([q["text"] for q in queries], data["name"] + "-queries")
     filters = json.dumps({"memory_type": memory_type})
 
     per_method: dict[str, dict[str, list[float]]] = {}
 
     def record(method: str, kind: str, value: float) -> None:
-        bucket = per_method.setdefault(method, {"all": [], "keyword": [], "paraphrase": []})
+        bucket = per_method.setdefault(method, {"all": []})
         bucket["all"].append(value)
-        bucket[kind].append(value)
+        bucket.setdefault(kind, []).append(value)
 
     for q, qv in zip(queries, query_vectors, strict=True):
         rel, kind = q["relevant"], q["kind"]
@@ -164,7 +226,7 @@ async def evaluate_set(
             )
             rows = await conn.fetch(f"SELECT id FROM animus.hybrid_search({placeholders})", *args)
             record(label, kind, ndcg_at_k([doc_of[r["id"]] for r in rows], rel))
-    await conn.execute("SELECT animus.forget_memories($1::jsonb)", filters)
+    await conn.execute("SELECT animus.forget_memories(filters => $1::jsonb)", filters)
     return {
         method: {kind: statistics.fmean(v) if v else float("nan") for kind, v in buckets.items()}
         for method, buckets in per_method.items()
@@ -320,19 +382,18 @@ async def measure_latency(conn: asyncpg.Connection, rows: int, queries: int) -> 
 
 # --- main -------------------------------------------------------------------------------------
 def print_table(quality: dict[str, dict[str, dict[str, float]]]) -> None:
-    sets = list(quality)
-    methods = list(next(iter(quality.values())))
-    header = f"{'method':40}" + "".join(f"{s:>12}{'kw':>7}{'para':>7}" for s in sets)
-    print("\nnDCG@10 (all queries, keyword-heavy, paraphrase-heavy)")
-    print(header)
-    print("-" * len(header))
-    for m in methods:
-        cells = "".join(
-            f"{quality[s][m]['all']:12.3f}{quality[s][m]['keyword']:7.3f}"
-            f"{quality[s][m]['paraphrase']:7.3f}"
-            for s in sets
-        )
-        print(f"{m:40}{cells}")
+    for name, methods in quality.items():
+        kinds = list(next(iter(methods.values())))
+        header = f"{'method (' + name + ')':44}" + "".join(f"{k:>11}" for k in kinds)
+        print("\nnDCG@10 " + name)
+        print(header)
+        print("-" * len(header))
+        for method, by_kind in methods.items():
+            print(f"{method:44}" + "".join(f"{by_kind[k]:11.3f}" for k in kinds))
+        best_leg = max(methods["vector only"]["all"], methods["keyword bm25"]["all"])
+        default = methods[HYBRID_VARIANTS[0][0]]["all"]
+        verdict = "beats" if default > best_leg else "DOES NOT beat"
+        print(f"default {default:.3f} {verdict} the better single leg {best_leg:.3f}")
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -346,8 +407,17 @@ async def run(args: argparse.Namespace) -> None:
         try:
             embedder = LocalEmbedder()
             quality = {}
-            for path in [] if args.latency_only else sorted(DATA.glob("*.json")):
-                data = json.loads(path.read_text())
+            sets = (
+                []
+                if args.latency_only
+                else [json.loads(p.read_text()) for p in sorted(DATA.glob("*.json"))]
+            )
+            cacm = Path(args.ir_data) / "cacm"
+            if not args.latency_only and cacm.is_dir():
+                sets.append(load_cacm(cacm))
+            elif not args.latency_only:
+                print(f"quality: no CACM at {cacm} (pass --ir-data)", flush=True)
+            for data in sets:
                 print(
                     f"quality: {data['name']} ({len(data['documents'])} documents, "
                     f"{len(data['queries'])} queries)",
@@ -382,6 +452,9 @@ def main() -> None:
         help="synthetic memories for the latency run (0 to skip)",
     )
     parser.add_argument("--queries", type=int, default=200, help="timed queries per case")
+    parser.add_argument(
+        "--ir-data", default=str(IR_DATA), help="folder of the public collections (cacm/ in it)"
+    )
     parser.add_argument(
         "--latency-only",
         action="store_true",

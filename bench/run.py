@@ -29,8 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _client_bench import client_benchmarks
 from _harness import Pair, Side, alternate, percentile
+from _keyword_bench import keyword_benchmarks
 from _memory_bench import memory_benchmarks, memory_table
 from _queue_bench import scale_benchmark, throughput_benchmarks
+from _realtext_bench import realtext_benchmarks, realtext_table
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -91,6 +93,9 @@ def print_table(pairs: list[Pair], extra: dict[str, Any]) -> None:
         if key == "memory":
             print()
             print(memory_table(value))
+        elif key == "realtext":
+            print()
+            print(realtext_table(value))
         else:
             print(f"{key}: {json.dumps(value)}")
 
@@ -132,7 +137,7 @@ async def main() -> None:
     parser.add_argument(
         "--only",
         default="throughput,client,scale,memory",
-        help="comma-separated parts to run: throughput, client, scale, memory",
+        help="comma-separated parts to run: throughput, client, scale, memory, keyword, realtext",
     )
     parser.add_argument("--concurrency", default="1,8,32", help="connection counts for throughput")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds per side")
@@ -169,6 +174,10 @@ async def main() -> None:
             )
         if "memory" in parts:
             extra["memory"] = await memory_benchmarks(url, quick=args.quick)
+        if "keyword" in parts:
+            extra["keyword"] = await keyword_benchmarks(url, quick=args.quick)
+        if "realtext" in parts:
+            extra["realtext"] = await realtext_benchmarks(url, quick=args.quick)
     finally:
         if not args.keep:
             _script("dropdb", name)

@@ -1,8 +1,12 @@
 -- Deploy animus:function__parse_memory_filter to pg
 -- The one place that parses and validates the filters jsonb of every memory function.
+-- Filters that match every row are normalised away (metadata {} is contained in every object,
+-- created_after -infinity and created_before infinity bound nothing), so the parsed filter IS
+-- NULL exactly when it cannot narrow anything: forget_memories relies on that to refuse a
+-- vacuous filter. A new filter key (a scope) is one more field here and in memory_filter.
 BEGIN;
 
-CREATE FUNCTION animus._parse_memory_filter(filters jsonb) RETURNS animus.memory_filter
+CREATE OR REPLACE FUNCTION animus._parse_memory_filter(filters jsonb) RETURNS animus.memory_filter
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -53,7 +57,9 @@ BEGIN
             RAISE EXCEPTION 'filter metadata must be a JSON object (matched by containment)'
                 USING ERRCODE = 'AN011', HINT = 'e.g. {"metadata": {"project": "apollo"}}';
         END IF;
-        result.metadata := filters->'metadata';
+        IF filters->'metadata' <> '{}'::jsonb THEN
+            result.metadata := filters->'metadata';
+        END IF;
     END IF;
 
     BEGIN
@@ -69,15 +75,24 @@ BEGIN
             END IF;
             result.created_before := (filters->>'created_before')::timestamptz;
         END IF;
-    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_text_representation THEN
+    -- Any data exception of the cast: a bad format, a field out of range, an unknown time zone
+    -- (22023), a value past the timestamp range (22008).
+    EXCEPTION WHEN data_exception THEN
         RAISE EXCEPTION 'filters created_after and created_before must be timestamp strings'
-            USING ERRCODE = 'AN011', HINT = 'Use ISO 8601, e.g. {"created_after": "2026-01-01T00:00:00Z"}.';
+            USING ERRCODE = 'AN011', HINT = 'Use ISO 8601 with a numeric offset or a known zone, e.g. {"created_after": "2026-01-01T00:00:00Z"}.';
     END;
+    IF result.created_after = '-infinity'::timestamptz THEN
+        result.created_after := NULL;
+    END IF;
+    IF result.created_before = 'infinity'::timestamptz THEN
+        result.created_before := NULL;
+    END IF;
     RETURN result;
 END
 $$;
 COMMENT ON FUNCTION animus._parse_memory_filter(jsonb) IS
-    'Private: parse and validate a memory filters object. NULL or {} means no filter. '
+    'Private: parse and validate a memory filters object. NULL, {} and filters that match every '
+    'row (metadata {}, created_after -infinity, created_before infinity) parse to a NULL filter. '
     'Raises AN010 (unknown key), AN011 (value of the wrong type).';
 REVOKE EXECUTE ON FUNCTION animus._parse_memory_filter(jsonb) FROM PUBLIC;
 

@@ -1,10 +1,10 @@
 -- pgTAP: animus.forget_memories(filters).
 BEGIN;
-SELECT plan(10);
+SELECT plan(18);
 
-SELECT has_function('animus', 'forget_memories', ARRAY['jsonb'], 'animus.forget_memories(jsonb) exists');
-SELECT function_returns('animus', 'forget_memories', ARRAY['jsonb'], 'bigint', 'it returns the count');
-SELECT is_definer('animus', 'forget_memories', ARRAY['jsonb'], 'it is security definer');
+SELECT has_function('animus', 'forget_memories', ARRAY['jsonb', 'boolean'], 'animus.forget_memories(jsonb, boolean) exists');
+SELECT function_returns('animus', 'forget_memories', ARRAY['jsonb', 'boolean'], 'bigint', 'it returns the count');
+SELECT is_definer('animus', 'forget_memories', ARRAY['jsonb', 'boolean'], 'it is security definer');
 
 SELECT count(animus.store_memory(c, t, '[1, 0, 0]', s, m::jsonb)) FROM (VALUES
     ('a', 'fm_scratch', 'x', '{"run": 1}'),
@@ -17,6 +17,17 @@ SELECT is(ARRAY(SELECT content FROM animus.memories WHERE memory_type LIKE 'fm\_
 SELECT is(animus.forget_memories('{"memory_type": "fm_none"}'), 0::bigint, 'nothing matching: 0');
 SELECT throws_ok($$SELECT animus.forget_memories('{}')$$, 'AN008', NULL, 'an empty filter is refused, not read as everything');
 SELECT throws_ok($$SELECT animus.forget_memories('{"memory": "x"}')$$, 'AN010', NULL, 'unknown filter key');
+-- Filters that match every row are vacuous too (v0.1.0 deleted the whole table for the first).
+SELECT throws_ok($$SELECT animus.forget_memories('{"metadata": {}}')$$, 'AN008', NULL, 'metadata {} is refused: every row contains {}');
+SELECT throws_ok($$SELECT animus.forget_memories('{"created_after": "-infinity"}')$$, 'AN008', NULL, 'created_after -infinity is refused');
+SELECT throws_ok($$SELECT animus.forget_memories('{"created_before": "infinity", "metadata": {}}')$$, 'AN008', NULL, 'created_before infinity is refused');
+SELECT throws_ok($$SELECT animus.forget_memories('{"memory_type": []}')$$, 'AN011', NULL, 'an empty list of types is refused');
+SELECT throws_ok($$SELECT animus.forget_memories(NULL)$$, 'AN008', NULL, 'a NULL filter is refused');
+SELECT throws_ok($$SELECT animus.forget_memories('{}', NULL)$$, 'AN008', NULL, 'all NULL is refused');
+SELECT is((SELECT count(*) FROM animus.memories WHERE memory_type LIKE 'fm\_%'), 2::bigint, 'the refusals deleted nothing');
+SAVEPOINT everything;
+SELECT is(animus.forget_memories('{"metadata": {}}', "all" => true) >= 2, true, '"all" => true forgets every memory');
+ROLLBACK TO SAVEPOINT everything;
 
 SET LOCAL ROLE animus_app;
 SELECT is(animus.forget_memories('{"memory_type": ["fm_scratch", "fm_keep"]}'), 2::bigint, 'animus_app may forget by filter');

@@ -1,6 +1,6 @@
 -- pgTAP: animus.hybrid_search() on hand-made vectors where the right order is known.
 BEGIN;
-SELECT plan(22);
+SELECT plan(29);
 
 SELECT has_function('animus', 'hybrid_search', ARRAY['text', 'vector', 'integer', 'jsonb', 'integer', 'double precision', 'double precision', 'text', 'text'], 'animus.hybrid_search exists');
 SELECT function_returns('animus', 'hybrid_search', ARRAY['text', 'vector', 'integer', 'jsonb', 'integer', 'double precision', 'double precision', 'text', 'text'], 'setof animus.hybrid_match', 'it returns setof hybrid_match');
@@ -55,6 +55,18 @@ SELECT throws_ok($$SELECT * FROM animus.hybrid_search('z', '[1, 0, 0]', 5, '{}',
 SELECT throws_ok($$SELECT * FROM animus.hybrid_search('z', '[1, 0, 0]', 5, '{}', fusion => 'max')$$, 'AN008', NULL, 'unknown fusion');
 SELECT throws_ok($$SELECT * FROM animus.hybrid_search('z', '[1, 0, 0]', 5, '{}', vector_weight => 0, keyword_weight => 0)$$, 'AN008', NULL, 'both weights 0');
 SELECT throws_ok($$SELECT * FROM animus.hybrid_search('z', '[1, 0, 0]', 5, '{"type": "hy"}')$$, 'AN010', NULL, 'unknown filter key');
+SELECT throws_ok($$SELECT * FROM animus.hybrid_search('z', '[1, 0, 0]', 5, '{}', rrf_k => 2147483647, fusion => 'rrf')$$, 'AN008', NULL, 'rrf_k 2^31-1 is AN008, not 22003');
+SELECT throws_ok($$SELECT * FROM animus.hybrid_search('z', '[1, 0, 0]', 5, '{}', vector_weight => 1e308, keyword_weight => 1e308)$$, 'AN008', NULL, 'weights of 1e308 are AN008, not 22003');
+SELECT throws_ok($$SELECT * FROM animus.hybrid_search(repeat('word ', 160000), '[1, 0, 0]')$$, 'AN006', NULL, 'an 800 KB query is AN006, not 54000');
+SELECT throws_ok($$SELECT * FROM animus.hybrid_search('z', '[1, 0, 0]', 5, '{"created_after": "2026-01-01 00:00 Mars/Olympus"}')$$, 'AN011', NULL, 'an unknown time zone is AN011, not 22023');
+-- A vector stored before the norm check (v0.1.0 data) has a NaN cosine: it must rank last, not first.
+INSERT INTO animus.memories (content, memory_type, embedding, content_hash)
+VALUES ('poisoned row', 'hy_nan', '[3e38, 3e38, 3e38]', sha256('poisoned row'));
+SELECT animus.store_memory('plain row ' || i, 'hy_nan', ('[1, 1, ' || i || ']')::public.vector) FROM generate_series(1, 5) AS i;
+-- With the query [1, 1, 1] the dot product overflows too, so the cosine is inf / inf = NaN.
+SELECT isnt((SELECT content FROM animus.hybrid_search('row', '[1, 1, 1]', 6, '{"memory_type": "hy_nan"}') LIMIT 1), 'poisoned row', 'a NaN similarity never ranks first (convex)');
+SELECT isnt((SELECT content FROM animus.hybrid_search('row', '[1, 1, 1]', 6, '{"memory_type": "hy_nan"}', fusion => 'rrf') LIMIT 1), 'poisoned row', 'a NaN similarity never ranks first (rrf)');
+SELECT ok((SELECT bool_and(score <> 'NaN'::float8) FROM animus.hybrid_search('row', '[1, 1, 1]', 6, '{"memory_type": "hy_nan"}')), 'no score is NaN');
 
 SET LOCAL ROLE animus_app;
 SELECT lives_ok($$SELECT * FROM animus.hybrid_search('zebra', '[1, 0, 0]')$$, 'animus_app may search');

@@ -1,6 +1,6 @@
 -- pgTAP: animus.keyword_search(), keyword-only recall.
 BEGIN;
-SELECT plan(10);
+SELECT plan(15);
 
 SELECT has_function('animus', 'keyword_search', ARRAY['text', 'integer', 'jsonb', 'text'], 'animus.keyword_search exists');
 SELECT function_returns('animus', 'keyword_search', ARRAY['text', 'integer', 'jsonb', 'text'], 'setof animus.memory_match', 'it returns setof memory_match');
@@ -18,6 +18,21 @@ SELECT is(ARRAY(SELECT content FROM animus.keyword_search('invoice paid', 5, '{"
 SELECT is(ARRAY(SELECT content FROM animus.keyword_search('invoice', 5, '{"memory_type": "ks", "source": "policy"}')),
           ARRAY['Invoices are due in thirty days.'], 'filters apply');
 SELECT throws_ok($$SELECT * FROM animus.keyword_search('x', 5, '{"sauce": "s"}')$$, 'AN010', NULL, 'unknown filter key');
+-- Full pages: one rare term (2 rows) and a common one (30 rows); v0.1.0 took candidates from
+-- the rare term alone and returned 2 of 10, and 0 under a filter that 10 common rows match.
+SELECT animus.store_memory('ksfill rare ' || i, 'ks_fill', ('[1, ' || i || ', 0]')::public.vector, 'other') FROM generate_series(1, 2) AS i;
+-- Past the candidates' posting budget (1000 for a page of 10; v0.1.0's was 4000): 4100 rows
+-- with the common term, 10 of them in src5.
+SELECT count(*) FROM animus.store_memories((
+    SELECT jsonb_agg(jsonb_build_object('content', 'ksfill common ' || i, 'memory_type', 'ks_fill',
+                                        'embedding', jsonb_build_array(0, 1, i),
+                                        'source', CASE WHEN i <= 10 THEN 'src5' END))
+    FROM generate_series(1, 4100) AS i));
+SELECT is((SELECT count(*)::int FROM animus.keyword_search('rare common', 10, '{"memory_type": "ks_fill"}')), 10, 'a page is full when enough rows match');
+SELECT is((SELECT count(*)::int FROM animus.keyword_search('rare common', 10, '{"memory_type": "ks_fill", "source": "src5"}')), 10, 'and full under a filter that only common-term rows pass');
+SELECT is((SELECT content FROM animus.keyword_search('rare common', 10, '{"memory_type": "ks_fill"}') ORDER BY score DESC, id LIMIT 1) LIKE 'ksfill rare%', true, 'the rare term still ranks first');
+SELECT throws_ok($$SELECT * FROM animus.keyword_search(repeat('x', 262145))$$, 'AN006', NULL, 'a query over 256 KiB is AN006');
+SELECT is((SELECT count(*)::int FROM animus.keyword_search((SELECT string_agg('absentterm' || i, ' ') FROM generate_series(1, 16000) AS i))), 0, 'absent terms match nothing (and are dropped, not counted)');
 
 SET LOCAL ROLE animus_app;
 SELECT lives_ok($$SELECT * FROM animus.keyword_search('invoice')$$, 'animus_app may search');

@@ -1,6 +1,6 @@
 -- pgTAP: animus.store_memories(), the batch form.
 BEGIN;
-SELECT plan(14);
+SELECT plan(18);
 
 SELECT has_function('animus', 'store_memories', ARRAY['jsonb'], 'animus.store_memories(jsonb) exists');
 SELECT function_returns('animus', 'store_memories', ARRAY['jsonb'], 'setof bigint', 'it returns one id per item');
@@ -24,6 +24,11 @@ SELECT results_eq(
     'later items merge into earlier ones like repeated store_memory calls');
 
 SELECT throws_ok($$SELECT * FROM animus.store_memories('{"content": "x"}')$$, 'AN007', NULL, 'items must be an array');
+-- What pgvector's input refuses with a raw SQLSTATE comes out as AN codes, naming the item.
+SELECT throws_ok($$SELECT * FROM animus.store_memories('[{"content": "big", "memory_type": "batch", "embedding": [1e39, 0, 0]}]')$$, 'AN013', NULL, 'a component beyond single precision is AN013');
+SELECT throws_ok($$SELECT * FROM animus.store_memories(jsonb_build_array(jsonb_build_object('content', 'wide', 'memory_type', 'batch', 'embedding', (SELECT jsonb_agg(1) FROM generate_series(1, 16001)))))$$, 'AN012', NULL, '16,001 dimensions is AN012, not 54000');
+SELECT throws_ok($$SELECT * FROM animus.store_memories('[{"content": "huge", "memory_type": "batch", "embedding": [3e38, 3e38, 3e38]}]')$$, 'AN013', NULL, 'a vector whose cosine overflows is AN013');
+SELECT throws_ok($$SELECT * FROM animus.store_memories(jsonb_build_array(jsonb_build_object('content', repeat('x', 300000), 'memory_type', 'batch', 'embedding', jsonb_build_array(1, 0, 0))))$$, 'AN006', NULL, 'content over 256 KiB is AN006');
 SELECT throws_ok($$SELECT * FROM animus.store_memories('[{"content": "ok", "memory_type": "batch", "embedding": [1, 0, 0]}, {"content": "x"}]')$$,
                  'AN007', NULL, 'an item without memory_type or embedding');
 SELECT throws_ok($$SELECT * FROM animus.store_memories('[{"content": "fine", "memory_type": "batch", "embedding": [1, 0, 0]}, {"content": "bad", "memory_type": "batch", "embedding": [1, 0]}]')$$,

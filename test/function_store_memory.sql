@@ -1,6 +1,6 @@
 -- pgTAP: animus.store_memory() (embedding_dim 3 in this test database).
 BEGIN;
-SELECT plan(22);
+SELECT plan(25);
 
 SELECT has_function('animus', 'store_memory', ARRAY['text', 'text', 'vector', 'text', 'jsonb', 'text'], 'animus.store_memory exists');
 SELECT function_returns('animus', 'store_memory', ARRAY['text', 'text', 'vector', 'text', 'jsonb', 'text'], 'bigint', 'it returns the id');
@@ -36,7 +36,12 @@ SELECT throws_ok($$SELECT animus.store_memory('x', 'fact', NULL)$$, 'AN013', NUL
 SELECT throws_ok($$SELECT animus.store_memory('x', 'fact', '[1, 0, 0]', NULL, '[1, 2]')$$, 'AN014', NULL, 'metadata must be an object');
 SELECT throws_ok($$SELECT animus.store_memory('', 'fact', '[1, 0, 0]')$$, 'AN008', NULL, 'empty content');
 SELECT throws_ok($$SELECT animus.store_memory('x', '', '[1, 0, 0]')$$, 'AN008', NULL, 'empty memory_type');
-SELECT throws_ok($$SELECT animus.store_memory(repeat('x', 1048577), 'fact', '[1, 0, 0]')$$, 'AN006', NULL, 'content over 1 MiB');
+SELECT throws_ok($$SELECT animus.store_memory(repeat('x', 262145), 'fact', '[1, 0, 0]')$$, 'AN006', NULL, 'content over 256 KiB');
+-- 800 KB of distinct words: under v0.1.0's 1 MiB limit, it failed building the tsvector (54000).
+SELECT throws_ok($$SELECT animus.store_memory((SELECT string_agg(md5(i::text), ' ') FROM generate_series(1, 24000) AS i), 'fact', '[1, 0, 0]')$$, 'AN006', NULL, '800 KB of words gets AN006, not 54000');
+-- The densest tsvector per byte (hyphenated parts are lexemes of their own) fits at the limit.
+SELECT lives_ok($$SELECT animus.store_memory(left((SELECT string_agg('a' || i || '-b' || i, ' ') FROM generate_series(1, 40000) AS i), 262144), 'fact_dense', '[1, 0, 0]')$$, 'dense text at 256 KiB builds its tsvector');
+SELECT throws_ok($$SELECT animus.store_memory('x', 'fact', '[3e38, 3e38, 3e38]')$$, 'AN013', NULL, 'a vector whose cosine overflows is refused');
 SELECT is((SELECT count(*)::int FROM animus.memories WHERE content IN ('x', '')), 0, 'failed stores wrote nothing');
 
 SET LOCAL ROLE animus_app;

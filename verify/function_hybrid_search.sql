@@ -4,4 +4,7 @@ BEGIN;
 SELECT 1/COUNT(*) FROM pg_catalog.pg_proc WHERE oid = to_regprocedure('animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text)');
 SELECT 1/has_function_privilege('animus_app', 'animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text)', 'EXECUTE')::int;
 
+-- The reworked version (v0.2): a bounded rrf_k.
+SELECT 1/COUNT(*) FROM pg_catalog.pg_proc WHERE proname = 'hybrid_search' AND prosrc LIKE '%rrf_k > 1000000%';
+
 ROLLBACK;

@@ -54,10 +54,10 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "function_archive_work": 1,
         "function_delete_work": 1,
         "function_requeue_dead": 1,
-        "function_store_memory": 1,
-        "function_store_memories": 1,
+        "function_store_memory": 2,
+        "function_store_memories": 2,
         "function_search_memory": 1,
-        "function_hybrid_search": 1,
+        "function_hybrid_search": 2,
     }
 )
 

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from . import sql
 from .embeddings import Embedder, traced_embed
-from .errors import AnimusError, InvalidEmbedding
+from .errors import AnimusError, EmbeddingDimensionMismatch, InvalidEmbedding
 from .models import HybridMatch, MemoryFilters, MemoryMatch, NewMemory
 
 Filters = MemoryFilters | Mapping[str, Any] | None
@@ -153,12 +153,32 @@ class MemoryCalls(sql.SqlCaller):
 _Vector = TypeVar("_Vector", bound=Sequence[float])
 
 
+#: pgvector stores single-precision components and at most 16,000 of them. A vector outside
+#: those bounds fails in pgvector's input, before any animus function can answer with an AN
+#: code (22003 for 1e39, 54000 for 16,001 dimensions), so the client refuses it first.
+_FLOAT4_MAX = 3.4028234663852886e38
+_PGVECTOR_MAX_DIM = 16_000
+
+
 def _finite(vector: _Vector) -> _Vector:
-    """Refuse NaN and infinity here, as the SQL functions would (AN013): pgvector's binary
-    input rejects them before any animus function runs, with a less helpful error."""
-    if not all(math.isfinite(x) for x in vector):
+    """Refuse what pgvector's input would refuse with a raw SQLSTATE, with the AN code the SQL
+    functions use for the same fault: AN013 (empty, NaN, infinity, outside single precision)
+    and AN012 (more dimensions than pgvector stores)."""
+    if len(vector) == 0:
         raise InvalidEmbedding(
-            "an embedding contains NaN or infinity",
+            "an embedding is empty",
+            sqlstate="AN013",
+            hint="compute the embedding of the text first",
+        )
+    if len(vector) > _PGVECTOR_MAX_DIM:
+        raise EmbeddingDimensionMismatch(
+            f"an embedding has {len(vector)} dimensions, over pgvector's {_PGVECTOR_MAX_DIM}",
+            sqlstate="AN012",
+            hint="use the embedding model the database was deployed for",
+        )
+    if not all(math.isfinite(x) and abs(x) <= _FLOAT4_MAX for x in vector):
+        raise InvalidEmbedding(
+            "an embedding contains NaN, infinity or a component outside single precision",
             sqlstate="AN013",
             hint="check the embedding model's output; every component must be a finite number",
         )
