@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from . import _db
+
+# Locally every run explores new examples (and keeps failures in .hypothesis/ to replay them).
+# CI runs a fixed sequence, so a landing is judged on the same cases each time; a property that
+# fails there fails again on the same input.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 #: The dimension of the session database: the offline MiniLM embedder's.
 SESSION_EMBEDDING_DIM = 384
