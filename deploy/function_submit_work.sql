@@ -1,7 +1,11 @@
 -- Deploy animus:function_submit_work to pg
+-- The dedup-and-merge protocol (docs/queue.md, "Concurrency"): claim the key by inserting the
+-- item (the UNIQUE index on active keys decides who is first); when that meets an active item,
+-- animus._lock_active_item locks it, message first, and the submission is stored merged into
+-- it; when the key came free meanwhile, claim again. A NULL queue is AN001 like any bad name.
 BEGIN;
 
-CREATE FUNCTION animus.submit_work(
+CREATE OR REPLACE FUNCTION animus.submit_work(
     queue_name text,
     work_type text,
     source text,
@@ -63,6 +67,9 @@ BEGIN
     -- The message id comes from the queue's pgmq sequence up front, so the work item is written
     -- first and the message only once the item is known to be queued. pgmq names the queue's
     -- table q_<queue_name>; a missing sequence means an invalid name or no such queue.
+    IF submit_work.queue_name IS NULL THEN
+        PERFORM animus._check_queue(NULL);
+    END IF;
     msg_id_seq := to_regclass(format('pgmq.%I', 'q_' || submit_work.queue_name || '_msg_id_seq'));
     IF msg_id_seq IS NULL THEN
         PERFORM animus._check_queue(submit_work.queue_name);
@@ -121,7 +128,7 @@ BEGIN
             FROM animus.queues q
             WHERE q.queue_name = submit_work.queue_name
             ON CONFLICT (work_type, dedup_key)
-                WHERE dedup_key IS NOT NULL AND state NOT IN ('completed', 'dead', 'merged')
+                WHERE dedup_key IS NOT NULL AND animus._is_active(state)
                 DO NOTHING;
         END IF;
         IF FOUND THEN
@@ -138,14 +145,10 @@ BEGIN
             PERFORM animus._check_queue(submit_work.queue_name);
         END IF;
 
-        -- The key is held by an active item. FOR SHARE holds its state until this transaction
-        -- ends, so a merge never points at an item that completed in between; if it resolved
-        -- before it could be locked, the next round inserts again.
-        SELECT w.id INTO active_id FROM animus.work_items w
-        WHERE w.work_type = submit_work.work_type AND w.dedup_key = submit_work.dedup_key
-          AND w.state NOT IN ('completed', 'dead', 'merged')
-        FOR SHARE;
-        IF FOUND THEN
+        -- The key is held by an active item: lock it until this transaction ends, so that a merge
+        -- never points at an item that resolved in between. NULL: it resolved; claim again.
+        active_id := animus._lock_active_item(submit_work.work_type, submit_work.dedup_key);
+        IF active_id IS NOT NULL THEN
             INSERT INTO animus.work_items (id, queue_name, work_type, dedup_key, source, trigger_info,
                                            params, priority, state, merged_into, parent_id,
                                            max_attempts, traceparent, tracestate, resolved_at)
@@ -165,7 +168,7 @@ COMMENT ON FUNCTION animus.submit_work(text, text, text, jsonb, text, text, inte
     'dedup_key exists; the new row keeps its own source/params and points at it; no message). '
     'max_attempts NULL means 5. priority is stored and shown but does not change delivery order. '
     'traceparent/tracestate, when given, win over the sqlcommenter comment of the statement. '
-    'Errors: AN001 invalid queue name, AN002 unknown queue, AN003 unknown parent_id, '
+    'Errors: AN001 invalid or NULL queue name, AN002 unknown queue, AN003 unknown parent_id, '
     'AN005 params not an object, AN006 params over 1 MiB or a text field over 4096 bytes, '
     'AN008 empty work_type/source, negative delay, max_attempts < 1, malformed traceparent.';
 REVOKE EXECUTE ON FUNCTION animus.submit_work(text, text, text, jsonb, text, text, integer, uuid, integer, integer, text, text) FROM PUBLIC;

@@ -2,10 +2,10 @@
 BEGIN;
 SELECT plan(16);
 
-SELECT has_function('animus', 'requeue_dead', ARRAY['text', 'uuid[]'], 'animus.requeue_dead(text, uuid[]) exists');
-SELECT function_returns('animus', 'requeue_dead', ARRAY['text', 'uuid[]'], 'setof animus.submit_result', 'it returns setof animus.submit_result');
-SELECT is_definer('animus', 'requeue_dead', ARRAY['text', 'uuid[]'], 'it is SECURITY DEFINER');
-SELECT volatility_is('animus', 'requeue_dead', ARRAY['text', 'uuid[]'], 'volatile', 'it is volatile');
+SELECT has_function('animus', 'requeue_dead', ARRAY['text', 'uuid[]', 'integer'], 'animus.requeue_dead(text, uuid[], integer) exists');
+SELECT function_returns('animus', 'requeue_dead', ARRAY['text', 'uuid[]', 'integer'], 'setof animus.submit_result', 'it returns setof animus.submit_result');
+SELECT is_definer('animus', 'requeue_dead', ARRAY['text', 'uuid[]', 'integer'], 'it is SECURITY DEFINER');
+SELECT volatility_is('animus', 'requeue_dead', ARRAY['text', 'uuid[]', 'integer'], 'volatile', 'it is volatile');
 
 SELECT animus.create_queue('pgtap_requeue');
 CREATE TEMP TABLE a AS SELECT * FROM animus.submit_work('pgtap_requeue', 'job', 'agent', dedup_key => 'a', max_attempts => 1);
@@ -38,7 +38,7 @@ SET LOCAL ROLE animus_app;
 DO $$ BEGIN PERFORM animus.requeue_dead('pgtap_requeue'); PERFORM set_config('animus_test.app', 'ok', true);
 EXCEPTION WHEN OTHERS THEN PERFORM set_config('animus_test.app', SQLSTATE, true); END $$;
 RESET ROLE;
-SELECT ok(has_function_privilege('animus_ops', 'animus.requeue_dead(text, uuid[])', 'EXECUTE'), 'animus_ops may requeue');
+SELECT ok(has_function_privilege('animus_ops', 'animus.requeue_dead(text, uuid[], integer)', 'EXECUTE'), 'animus_ops may requeue');
 SELECT is(current_setting('animus_test.app'), '42501', 'animus_app may not');
 
 SELECT * FROM finish();
