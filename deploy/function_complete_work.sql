@@ -16,6 +16,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
     item record;
+    locked bigint;
 BEGIN
     IF complete_work.outcome_ms < 0 THEN
         RAISE EXCEPTION 'outcome_ms must not be negative, got %', complete_work.outcome_ms
@@ -35,7 +36,9 @@ BEGIN
                        'SELECT msg_id, vt, read_ct, enqueued_at, last_read_at, now(), message, headers FROM archived',
                        'q_' || item.queue_name, 'a_' || item.queue_name)
             USING item.pgmq_msg_id, complete_work.lease;
-        IF FOUND THEN
+        -- EXECUTE leaves FOUND alone: the row count says whether the message was there.
+        GET DIAGNOSTICS locked = ROW_COUNT;
+        IF locked > 0 THEN
             UPDATE animus.work_items w
             SET state = 'completed', outcome_data = complete_work.outcome_data,
                 outcome_ms = complete_work.outcome_ms, resolved_at = now(), updated_at = now()

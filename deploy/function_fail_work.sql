@@ -14,6 +14,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
     item record;
+    locked bigint;
     settled record;
 BEGIN
     IF fail_work.retry_delay_seconds < 0 THEN
@@ -30,7 +31,9 @@ BEGIN
         EXECUTE format('SELECT FROM pgmq.%I WHERE msg_id = $1 AND ($2::integer IS NULL OR read_ct = $2) FOR UPDATE',
                        'q_' || item.queue_name)
             USING item.pgmq_msg_id, fail_work.lease;
-        IF FOUND THEN
+        -- EXECUTE leaves FOUND alone: the row count says whether the message was there.
+        GET DIAGNOSTICS locked = ROW_COUNT;
+        IF locked > 0 THEN
             UPDATE animus.work_items w
             SET state = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN 'dead' ELSE 'queued' END,
                 outcome_error = fail_work.error,
