@@ -48,6 +48,8 @@ REQUIRED_CHANGES: tuple[str, ...] = (
     "function_archive_work",
     "function_delete_work",
     "function_requeue_dead",
+    "function_cancel_work",
+    "function_set_queue_policy",
     "function_store_memory",
     "function_store_memories",
     "function_search_memory",
