@@ -26,7 +26,7 @@ BEGIN
             RETURN NULL;
         END IF;
         IF candidate.pgmq_msg_id IS NOT NULL THEN
-            EXECUTE format('SELECT FROM pgmq.%I WHERE msg_id = $1 FOR SHARE', 'q_' || candidate.queue_name)
+            EXECUTE format('SELECT FROM pgmq.%I WHERE msg_id = $1 FOR SHARE', animus._pgmq_relation(candidate.queue_name, 'queue'))
                 USING candidate.pgmq_msg_id;
         END IF;
         -- Every writer of an active item holds its message's lock first, so this lock is granted

@@ -28,7 +28,7 @@ BEGIN
     IF _refuse_settle.lease IS NOT NULL AND item.pgmq_msg_id IS NOT NULL THEN
         EXECUTE format('SELECT read_ct FROM pgmq.%I WHERE msg_id = $1 UNION ALL '
                        'SELECT read_ct FROM pgmq.%I WHERE msg_id = $1 LIMIT 1',
-                       'q_' || item.queue_name, 'a_' || item.queue_name)
+                       animus._pgmq_relation(item.queue_name, 'queue'), animus._pgmq_relation(item.queue_name, 'archive'))
             INTO current_read_ct USING item.pgmq_msg_id;
         -- A queued item with the same read_ct was handed back (an override fail_work, a timed-out
         -- vt is still running): the caller's delivery is over either way.

@@ -16,7 +16,7 @@ DECLARE
     current_state text;
 BEGIN
     PERFORM animus._check_queue(_resolve_by_msg.queue_name);
-    EXECUTE format('SELECT FROM pgmq.%I WHERE msg_id = $1 FOR UPDATE', 'q_' || _resolve_by_msg.queue_name)
+    EXECUTE format('SELECT FROM pgmq.%I WHERE msg_id = $1 FOR UPDATE', animus._pgmq_relation(_resolve_by_msg.queue_name, 'queue'))
         USING _resolve_by_msg.msg_id;
     UPDATE animus.work_items w
     SET state = _resolve_by_msg.to_state,

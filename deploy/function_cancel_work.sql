@@ -38,7 +38,7 @@ BEGIN
                            'RETURNING msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers) '
                            'INSERT INTO pgmq.%I (msg_id, vt, read_ct, enqueued_at, last_read_at, archived_at, message, headers) '
                            'SELECT msg_id, vt, read_ct, enqueued_at, last_read_at, now(), message, headers FROM archived',
-                           'q_' || item.queue_name, 'a_' || item.queue_name)
+                           animus._pgmq_relation(item.queue_name, 'queue'), animus._pgmq_relation(item.queue_name, 'archive'))
                 USING item.pgmq_msg_id;
         END IF;
         -- The state it had once its message was locked (a read may have made it running).

@@ -25,7 +25,7 @@ BEGIN
     IF FOUND THEN
         EXECUTE format('UPDATE pgmq.%I SET vt = clock_timestamp() + make_interval(secs => $3) '
                        'WHERE msg_id = $1 AND ($2::integer IS NULL OR read_ct = $2) RETURNING vt',
-                       'q_' || item.queue_name)
+                       animus._pgmq_relation(item.queue_name, 'queue'))
             INTO new_vt USING item.pgmq_msg_id, extend_work.lease, extend_work.vt_seconds;
         IF new_vt IS NOT NULL THEN
             UPDATE animus.work_items w SET updated_at = now()

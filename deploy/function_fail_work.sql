@@ -29,7 +29,7 @@ BEGIN
     FROM animus.work_items w WHERE w.id = fail_work.work_id AND w.state = 'running';
     IF FOUND THEN
         EXECUTE format('SELECT FROM pgmq.%I WHERE msg_id = $1 AND ($2::integer IS NULL OR read_ct = $2) FOR UPDATE',
-                       'q_' || item.queue_name)
+                       animus._pgmq_relation(item.queue_name, 'queue'))
             USING item.pgmq_msg_id, fail_work.lease;
         -- EXECUTE leaves FOUND alone: the row count says whether the message was there.
         GET DIAGNOSTICS locked = ROW_COUNT;
@@ -46,7 +46,7 @@ BEGIN
                     PERFORM pgmq.archive(item.queue_name, item.pgmq_msg_id);
                 ELSE
                     EXECUTE format('UPDATE pgmq.%I SET vt = clock_timestamp() + make_interval(secs => $2) WHERE msg_id = $1',
-                                   'q_' || item.queue_name)
+                                   animus._pgmq_relation(item.queue_name, 'queue'))
                         USING item.pgmq_msg_id,
                               coalesce(fail_work.retry_delay_seconds, animus._retry_delay(item.queue_name, settled.attempts), 0);
                 END IF;

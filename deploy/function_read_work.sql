@@ -70,7 +70,7 @@ BEGIN
                    FILTER (WHERE i.state = 'running'),
                array_agg(i.msg_id) FILTER (WHERE i.state = 'dead')
         FROM item AS i
-        $sql$, 'q_' || read_work.queue_name)
+        $sql$, animus._pgmq_relation(read_work.queue_name, 'queue'))
         INTO deliveries, exhausted_msg_ids
         USING read_work.vt_seconds, read_work.qty;
 

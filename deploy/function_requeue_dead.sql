@@ -87,12 +87,12 @@ BEGIN
         IF claimed THEN
             start_read_ct := NULL;
             IF dead.pgmq_msg_id IS NOT NULL THEN
-                EXECUTE format('SELECT read_ct FROM pgmq.%I WHERE msg_id = $1', 'a_' || requeue_dead.queue_name)
+                EXECUTE format('SELECT read_ct FROM pgmq.%I WHERE msg_id = $1', animus._pgmq_relation(requeue_dead.queue_name, 'archive'))
                     INTO start_read_ct USING dead.pgmq_msg_id;
             END IF;
-            new_msg_id := nextval(format('pgmq.%I', 'q_' || requeue_dead.queue_name || '_msg_id_seq')::regclass);
+            new_msg_id := nextval(format('pgmq.%I', animus._pgmq_relation(requeue_dead.queue_name, 'msg_id_seq'))::regclass);
             EXECUTE format('INSERT INTO pgmq.%I (msg_id, read_ct, enqueued_at, vt, message, headers) OVERRIDING SYSTEM VALUE '
-                           'VALUES ($1, $2, now(), clock_timestamp(), $3, $4)', 'q_' || requeue_dead.queue_name)
+                           'VALUES ($1, $2, now(), clock_timestamp(), $3, $4)', animus._pgmq_relation(requeue_dead.queue_name, 'queue'))
                 USING new_msg_id, greatest(coalesce(start_read_ct, 0), dead.attempts),
                       jsonb_build_object('work_id', dead.id),
                       CASE WHEN dead.traceparent IS NULL THEN NULL

@@ -70,7 +70,7 @@ BEGIN
     IF submit_work.queue_name IS NULL THEN
         PERFORM animus._check_queue(NULL);
     END IF;
-    msg_id_seq := to_regclass(format('pgmq.%I', 'q_' || submit_work.queue_name || '_msg_id_seq'));
+    msg_id_seq := to_regclass(format('pgmq.%I', animus._pgmq_relation(submit_work.queue_name, 'msg_id_seq')));
     IF msg_id_seq IS NULL THEN
         PERFORM animus._check_queue(submit_work.queue_name);
         RAISE EXCEPTION 'queue % has no pgmq table', quote_literal(submit_work.queue_name)
@@ -137,7 +137,7 @@ BEGIN
             EXECUTE format('INSERT INTO pgmq.%I (msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers) '
                            'OVERRIDING SYSTEM VALUE '
                            'VALUES ($1, 0, now(), NULL, clock_timestamp() + make_interval(secs => $2), $3, $4)',
-                           'q_' || submit_work.queue_name)
+                           animus._pgmq_relation(submit_work.queue_name, 'queue'))
                 USING new_msg_id, coalesce(submit_work.delay_seconds, 0), jsonb_build_object('work_id', new_id), headers;
             RETURN ROW(new_id, 'queued', NULL, new_msg_id)::animus.submit_result;
         END IF;

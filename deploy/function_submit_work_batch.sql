@@ -214,7 +214,7 @@ BEGIN
             ) AS i
         ) AS l
         -- The sequence behind each queue's msg_id column, looked up once per queue.
-        JOIN (SELECT q.queue_name, format('pgmq.%I', 'q_' || q.queue_name || '_msg_id_seq')::regclass AS msg_id_seq
+        JOIN (SELECT q.queue_name, format('pgmq.%I', animus._pgmq_relation(q.queue_name, 'msg_id_seq'))::regclass AS msg_id_seq
               FROM (SELECT DISTINCT e.value->>'queue_name' AS queue_name
                     FROM jsonb_array_elements(items) AS e) AS q) AS s
           ON s.queue_name = l.queue_name
@@ -295,7 +295,7 @@ BEGIN
                        '                                                      ''tracestate'', b.tracestate)) END '
                        'FROM unnest($1) WITH ORDINALITY AS b '
                        'WHERE b.pgmq_msg_id IS NOT NULL AND b.queue_name = $3',
-                       'q_' || queue)
+                       animus._pgmq_relation(queue, 'queue'))
             USING batch, delays, queue;
     END LOOP;
 

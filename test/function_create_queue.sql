@@ -1,6 +1,6 @@
 -- pgTAP: animus.create_queue(queue_name).
 BEGIN;
-SELECT plan(17);
+SELECT plan(24);
 
 SELECT has_function('animus', 'create_queue', ARRAY['text'], 'animus.create_queue(text) exists');
 SELECT function_returns('animus', 'create_queue', ARRAY['text'], 'void', 'it returns void');
@@ -20,6 +20,20 @@ SELECT throws_ok($$SELECT animus.create_queue('café')$$, 'AN001', NULL, 'non-AS
 SELECT throws_ok($$SELECT animus.create_queue('')$$, 'AN001', NULL, 'an empty name is refused');
 SELECT throws_ok($$SELECT animus.create_queue(NULL)$$, 'AN001', NULL, 'NULL is refused');
 SELECT lives_ok($$SELECT animus.create_queue(repeat('q', 47))$$, '47 characters is the longest name');
+
+-- Names that spell another queue's pgmq relations (issue: a squatted sequence name made every
+-- later submit fail with 42809). Both orders are refused with AN001 and leave nothing behind.
+SELECT lives_ok($$SELECT animus.create_queue('pgtap_sq_msg_id_seq')$$, 'a name ending in _msg_id_seq alone is fine');
+SELECT throws_ok($$SELECT animus.create_queue('pgtap_sq')$$, 'AN001', NULL,
+    'a queue whose sequence name is another queue''s table is refused');
+SELECT is((SELECT count(*)::int FROM pgmq.meta WHERE queue_name = 'pgtap_sq'), 0, 'the refused queue left no pgmq queue');
+SELECT lives_ok($$SELECT animus.create_queue('pgtap_sr')$$, 'queue pgtap_sr');
+SELECT throws_ok($$SELECT animus.create_queue('pgtap_sr_msg_id_seq')$$, 'AN001', NULL,
+    'a queue whose table would take another queue''s sequence name is refused');
+SELECT throws_ok($$SELECT animus.create_queue('pgtap_sr_vt_idx')$$, 'AN001', NULL,
+    'a queue whose table would take another queue''s index name is refused');
+SELECT lives_ok($$SELECT animus.submit_work('pgtap_sr', 'pgtap_cq', 'pgtap')$$,
+    'the first queue still takes submissions');
 
 SET LOCAL ROLE animus_app;
 DO $$ BEGIN PERFORM animus.create_queue('pgtap_cq_app'); PERFORM set_config('animus_test.app', 'ok', true);

@@ -97,8 +97,8 @@ SELECT lives_ok($$SELECT animus.submit_work('priv_q', 'job', 'pgtap', '{"a": 1}'
 SELECT lives_ok($$SELECT * FROM animus.submit_work_batch('[{"queue_name": "priv_q", "work_type": "job", "source": "pgtap"}]')$$,
     'animus_app: submit_work_batch');
 SELECT is((SELECT count(*)::int FROM animus.read_work('priv_q', 30, 10)), 2, 'animus_app: read_work delivers');
-SELECT lives_ok($$SELECT animus.store_memory('a note', 'note', '[1,0,0]'::public.vector)$$, 'animus_app: store_memory');
-SELECT is((SELECT count(*)::int FROM animus.search_memory('[1,0,0]'::public.vector, 5)), 1, 'animus_app: search_memory');
+SELECT lives_ok($$SELECT animus.store_memory('a note', 'priv_note', '[1,0,0]'::public.vector)$$, 'animus_app: store_memory');
+SELECT is((SELECT count(*)::int FROM animus.search_memory('[1,0,0]'::public.vector, 5, '{"memory_type": "priv_note"}')), 1, 'animus_app: search_memory');
 SELECT throws_ok($$SELECT count(*) FROM animus.work_items$$, '42501', NULL, 'animus_app cannot read animus.work_items');
 SELECT throws_ok($$UPDATE animus.work_items SET state = 'completed'$$, '42501', NULL, 'animus_app cannot update animus.work_items');
 SELECT throws_ok($$SELECT count(*) FROM animus.memories$$, '42501', NULL, 'animus_app cannot read animus.memories');

@@ -10,7 +10,9 @@ import datetime as dt
 import json
 import os
 import uuid
-from types import TracebackType
+from collections import Counter
+from collections.abc import Mapping
+from types import MappingProxyType, TracebackType
 from typing import Any, Self
 
 import asyncpg
@@ -33,27 +35,31 @@ from .telemetry.sqlcommenter import CommentingConnection, QuietResetConnection
 from .telemetry.wiring import WorkTelemetry
 from .work import WorkCalls
 
-#: The Sqitch changes (sqitch.plan) whose functions this client calls. Connect fails with
-#: SchemaOutdated when the database's registry lacks any of them.
-REQUIRED_CHANGES: tuple[str, ...] = (
-    "function_embedding_dim",
-    "function_deployed_changes",
-    "function_create_queue",
-    "function_submit_work",
-    "function_submit_work_batch",
-    "function_read_work",
-    "function_complete_work",
-    "function_fail_work",
-    "function_extend_work",
-    "function_archive_work",
-    "function_delete_work",
-    "function_requeue_dead",
-    "function_cancel_work",
-    "function_set_queue_policy",
-    "function_store_memory",
-    "function_store_memories",
-    "function_search_memory",
-    "function_hybrid_search",
+#: The Sqitch changes (sqitch.plan) whose functions this client calls, each with the number of
+#: times its name is in the plan: a `sqitch rework` adds the name once more, and the registry of
+#: an upgraded database then lists it once per deployed version. Connect fails with
+#: SchemaOutdated when the database lacks any of them, or holds an older version of one.
+REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
+    {
+        "function_embedding_dim": 1,
+        "function_deployed_changes": 1,
+        "function_create_queue": 2,
+        "function_submit_work": 2,
+        "function_submit_work_batch": 2,
+        "function_read_work": 2,
+        "function_complete_work": 2,
+        "function_fail_work": 2,
+        "function_extend_work": 2,
+        "function_archive_work": 1,
+        "function_delete_work": 1,
+        "function_requeue_dead": 2,
+        "function_cancel_work": 1,
+        "function_set_queue_policy": 1,
+        "function_store_memory": 1,
+        "function_store_memories": 1,
+        "function_search_memory": 1,
+        "function_hybrid_search": 1,
+    }
 )
 
 _DEPLOY_HINT = "run `sqitch deploy` (locally: script/db deploy) against this database"
@@ -166,12 +172,12 @@ class Db(WorkCalls, MemoryCalls):
                 "the animus schema is not deployed in this database", hint=_DEPLOY_HINT
             )
         if probe["registry_readable"]:
-            deployed = {r["change"] for r in await self._send("fetch", sql.DEPLOYED_CHANGES)}
-            missing = [c for c in REQUIRED_CHANGES if c not in deployed]
+            deployed = Counter(r["change"] for r in await self._send("fetch", sql.DEPLOYED_CHANGES))
+            missing = [c for c, times in REQUIRED_CHANGES.items() if deployed[c] < times]
             if missing:
                 raise SchemaOutdated(
-                    "the database's animus schema is older than this client: missing Sqitch "
-                    f"changes {', '.join(missing)}",
+                    "the database's animus schema is older than this client: it lacks the current "
+                    f"version of the Sqitch changes {', '.join(missing)}",
                     hint=_DEPLOY_HINT,
                 )
         if not self._owned and not isinstance(await self._send("fetchval", sql.JSONB_PROBE), dict):

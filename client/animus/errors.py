@@ -60,6 +60,10 @@ class ProviderError(AnimusError):
         self.status_code = status_code
 
 
+class InvalidImportFile(AnimusError):
+    """A file given to ``importer.load_import`` holds a line that is not a valid memory."""
+
+
 class DatabaseError(AnimusError):
     """An error raised by PostgreSQL that has no more specific class."""
 
@@ -254,6 +258,7 @@ __all__ = [
     "InvalidDeploySetting",
     "InvalidEmbedding",
     "InvalidFilterValue",
+    "InvalidImportFile",
     "InvalidInput",
     "InvalidMetadata",
     "InvalidParams",

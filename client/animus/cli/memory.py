@@ -1,0 +1,213 @@
+"""``animus memory``: store, import and search memories."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..importer import import_memories, load_import
+from ..models import MemoryFilters, NewMemory
+from ._args import add_command, add_group, json_object
+from ._connect import connect
+from ._errors import EXIT_OK, UsageError
+from ._output import Output, Progress
+
+MATCH_COLUMNS = ("id", "score", "memory_type", "source", "content")
+
+
+def _filters(args: argparse.Namespace) -> MemoryFilters:
+    types = args.memory_types
+    try:
+        return MemoryFilters(
+            memory_type=(types[0] if len(types) == 1 else types) if types else None,
+            source=args.source,
+            metadata=args.metadata,
+            created_after=args.after,
+            created_before=args.before,
+        )
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise UsageError(f"bad filter {field}: {first['msg']}") from None
+
+
+async def add(args: argparse.Namespace, out: Output) -> int:
+    content = sys.stdin.read() if args.content == "-" else args.content
+    async with await connect(args, embedder=True) as db:
+        (memory_id,) = await db.store_memories(
+            [
+                NewMemory(
+                    content=content,
+                    memory_type=args.memory_type,
+                    source=args.source,
+                    metadata=args.metadata,
+                )
+            ]
+        )
+    out.line(str(memory_id), {"id": memory_id})
+    return EXIT_OK
+
+
+async def import_(args: argparse.Namespace, out: Output) -> int:
+    # Parse the whole file before connecting: a bad line stores nothing.
+    docs = load_import(args.path, args.memory_type, args.source)
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    async with await connect(args, embedder=True) as db:
+        progress = Progress(len(docs), f"importing {args.path}")
+        ids = await import_memories(db, docs, args.batch_size, on_batch=progress.advance)
+        if not docs:
+            progress.advance(0)
+    out.line(
+        f"imported {len(ids)} memories from {args.path}",
+        {"imported": len(ids), "ids": ids},
+    )
+    return EXIT_OK
+
+
+async def search(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args, embedder=True) as db:
+        matches = await db.search_memory(args.query, args.limit, filters=_filters(args))
+    out.rows([m.model_dump() for m in matches], MATCH_COLUMNS)
+    return EXIT_OK
+
+
+async def hybrid(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args, embedder=True) as db:
+        hits = await db.hybrid_search(
+            args.query,
+            limit=args.limit,
+            filters=_filters(args),
+            fusion=args.fusion,
+            vector_weight=args.vector_weight,
+            keyword_weight=args.keyword_weight,
+            rrf_k=args.rrf_k,
+            keyword_ranking=args.keyword_ranking,
+        )
+    out.rows(
+        [h.model_dump() for h in hits],
+        ("id", "score", "vector_rank", "keyword_rank", "memory_type", "source", "content"),
+    )
+    return EXIT_OK
+
+
+async def stats(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args) as db:
+        rows = await db.memory_overview()
+    out.rows(
+        rows,
+        ("memory_type", "embedding_model", "memories", "oldest", "newest", "last_updated"),
+    )
+    if not out.as_json and rows:
+        print(f"total: {sum(r['memories'] for r in rows)} memories", file=out.out)
+    return EXIT_OK
+
+
+def _filter_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("filters")
+    group.add_argument(
+        "--type",
+        dest="memory_types",
+        action="append",
+        metavar="TYPE",
+        help="only this memory_type (repeat for several)",
+    )
+    group.add_argument("--source", help="only memories with exactly this source")
+    group.add_argument(
+        "--metadata",
+        type=json_object,
+        metavar="JSON",
+        help="only memories whose metadata contains this JSON object",
+    )
+    group.add_argument(
+        "--after", metavar="TIMESTAMP", help="created at or after this time (ISO 8601)"
+    )
+    group.add_argument("--before", metavar="TIMESTAMP", help="created before this time (ISO 8601)")
+
+
+def configure_memory_parser(groups: Any) -> None:
+    cmds = add_group(
+        groups,
+        "memory",
+        "store, import and search memories",
+        "Semantic memory: pgvector and full-text search (see docs/memory.md).",
+    )
+
+    add_cmd = add_command(
+        cmds, "add", "embed a text and store it as a memory; prints its id", add, embedder=True
+    )
+    add_cmd.add_argument("content", help="the text to remember ('-' reads standard input)")
+    add_cmd.add_argument("--type", dest="memory_type", required=True, help="memory_type")
+    add_cmd.add_argument("--source", help="where it comes from")
+    add_cmd.add_argument(
+        "--metadata", type=json_object, default={}, metavar="JSON", help="a JSON object"
+    )
+
+    imp = add_command(
+        cmds,
+        "import",
+        "import a JSONL file or a folder of Markdown, in batches, with a progress bar on stderr",
+        import_,
+        embedder=True,
+        description="Import memories. A .jsonl file holds one JSON object per line with "
+        "content and optionally memory_type, source and metadata. A folder is searched for "
+        "*.md files: one memory per file, its source the relative path, its metadata the path "
+        "and the first heading. Each batch is embedded and stored with one store_memories "
+        "call; importing again stores nothing twice (same content and type give the same id).",
+    )
+    imp.add_argument("path", type=Path, help="a .jsonl file or a folder of Markdown")
+    imp.add_argument(
+        "--type",
+        dest="memory_type",
+        help="memory_type for items without one (default for Markdown: document)",
+    )
+    imp.add_argument("--source", help="source for items without one")
+    imp.add_argument("--batch-size", type=int, default=64, help="memories per batch (default 64)")
+
+    search_cmd = add_command(
+        cmds,
+        "search",
+        "vector search: the memories closest in meaning (score = cosine similarity)",
+        search,
+        embedder=True,
+    )
+    search_cmd.add_argument("query", help="the text to search for")
+    search_cmd.add_argument("--limit", type=int, default=10, help="default 10")
+    _filter_options(search_cmd)
+
+    hybrid_cmd = add_command(
+        cmds,
+        "hybrid",
+        "hybrid search: vector and keyword (BM25) legs fused; shows each leg's rank",
+        hybrid,
+        embedder=True,
+    )
+    hybrid_cmd.add_argument("query", help="the text to search for")
+    hybrid_cmd.add_argument("--limit", type=int, default=10, help="default 10")
+    _filter_options(hybrid_cmd)
+    tuning = hybrid_cmd.add_argument_group("fusion (default: the database's)")
+    tuning.add_argument("--fusion", choices=("convex", "rrf"), help="default convex")
+    tuning.add_argument("--vector-weight", type=float, metavar="W", help="default 1")
+    tuning.add_argument(
+        "--keyword-weight", type=float, metavar="W", help="default 0.25 (convex) or 1 (rrf)"
+    )
+    tuning.add_argument("--rrf-k", type=int, metavar="K", help="rrf only; default 60")
+    tuning.add_argument(
+        "--keyword-ranking",
+        choices=("bm25", "or_rank_cd", "and_rank_cd", "and_rank"),
+        help="how the keyword leg ranks (default bm25)",
+    )
+
+    add_command(
+        cmds,
+        "stats",
+        "memories per memory_type and embedding_model (animus.memory_overview)",
+        stats,
+    )
+
+
+__all__ = ["configure_memory_parser"]

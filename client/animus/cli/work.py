@@ -1,0 +1,364 @@
+"""``animus work``: submit, read, settle and inspect work items; run a worker."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+from typing import Any
+
+from ..db import Db
+from ..models import NewWorkItem
+from ._args import add_command, add_group, json_object, opt, uuid_arg
+from ._connect import connect
+from ._errors import EXIT_OK, UsageError
+from ._output import Output
+
+SUBMIT_COLUMNS = ("work_id", "status", "merged_into", "msg_id")
+
+
+async def create_queue(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args) as db:
+        await db.create_queue(args.queue)
+    out.line(f"queue {args.queue} ready", {"queue": args.queue, "created": True})
+    return EXIT_OK
+
+
+async def submit(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args) as db:
+        if args.create_queue:
+            await db.create_queue(args.queue)
+        result = await db.submit_work(
+            NewWorkItem(
+                queue_name=args.queue,
+                work_type=args.work_type,
+                source=args.source,
+                params=args.params,
+                dedup_key=args.dedup_key,
+                trigger_info=args.trigger_info,
+                priority=args.priority,
+                parent_id=args.parent_id,
+                max_attempts=args.max_attempts,
+                delay_seconds=args.delay,
+            )
+        )
+    out.rows([result.model_dump()], SUBMIT_COLUMNS)
+    return EXIT_OK
+
+
+async def read(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args) as db:
+        items = await db.read_work(args.queue, args.vt, args.qty)
+    out.rows(
+        [item.model_dump() for item in items],
+        ("id", "msg_id", "work_type", "dedup_key", "source", "attempts", "params"),
+    )
+    return EXIT_OK
+
+
+async def complete(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args) as db:
+        await db.complete(args.work_id, args.outcome, args.ms)
+    out.line(f"{args.work_id} completed", {"work_id": args.work_id, "state": "completed"})
+    return EXIT_OK
+
+
+async def fail(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args) as db:
+        state = await db.fail(args.work_id, args.error, args.retry_delay)
+    note = f" (retried after {args.retry_delay}s)" if state == "queued" else ""
+    out.line(f"{args.work_id} {state}{note}", {"work_id": args.work_id, "state": state})
+    return EXIT_OK
+
+
+async def show(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args) as db:
+        # work_provenance raises AN003 (exit 3) for an unknown id.
+        provenance = await db.work_provenance(args.work_id)
+        item = await db.work_item(args.work_id)
+    assert item is not None, "work_provenance found the item"
+    if out.as_json:
+        out.one({"item": item, "provenance": provenance})
+        return EXIT_OK
+    out.one(item)
+    print("\nprovenance:", file=out.out)
+    out.rows(
+        provenance,
+        ("relation", "id", "source", "trigger_info", "state", "attempts", "created_at"),
+    )
+    return EXIT_OK
+
+
+async def requeue_dead(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args) as db:
+        results = await db.requeue_dead(args.queue, args.work_ids)
+    if results or out.as_json:
+        out.rows([r.model_dump() for r in results], SUBMIT_COLUMNS)
+    else:
+        out.line(f"no dead items in {args.queue}")
+    return EXIT_OK
+
+
+async def overview(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args) as db:
+        rows = await db.queue_overview()
+    out.rows(
+        rows,
+        (
+            "queue_name",
+            "queued",
+            "running",
+            "dead",
+            "merged",
+            "oldest_queued_age",
+            "queue_length",
+        ),
+    )
+    return EXIT_OK
+
+
+async def _all_queues(db: Db) -> list[str]:
+    env = os.environ.get("ANIMUS_WORK_QUEUES", "")
+    queues = [q.strip() for q in env.split(",") if q.strip()]
+    if queues:
+        return queues
+    return await db.queue_names()
+
+
+async def run(args: argparse.Namespace, out: Output) -> int:
+    from ..telemetry import TelemetryConfig, init_telemetry
+    from .worker import Handler, ItemResult, Worker, load_handler, remember
+
+    handler: Handler = remember
+    if args.handler:
+        try:
+            handler = load_handler(args.handler)
+        except (ValueError, ImportError) as exc:
+            raise UsageError(
+                f"--handler: {exc}",
+                hint="pass module:function of an async def handler(db, item) that this "
+                "Python can import",
+            ) from exc
+    exporting = any(
+        os.environ.get(v)
+        for v in ("OTEL_EXPORTER_OTLP_ENDPOINT", "ANIMUS_OTEL_EXPORTER", "OTEL_TRACES_EXPORTER")
+    )
+    guard = init_telemetry(
+        TelemetryConfig.from_env() if exporting else TelemetryConfig(enabled=False)
+    )
+
+    def report(result: ItemResult) -> None:
+        item = result.item
+        data = {
+            "work_id": item.id,
+            "queue": item.queue_name,
+            "work_type": item.work_type,
+            "state": result.state,
+            "ms": result.ms,
+            "outcome": result.outcome,
+            "error": result.error,
+        }
+        detail = result.error if result.error else json.dumps(result.outcome)
+        out.line(
+            f"{item.queue_name}  {item.id}  {item.work_type}  {result.state}  {result.ms} ms  "
+            f"{detail}",
+            data,
+        )
+        out.out.flush()
+
+    try:
+        wants_embedder = handler is remember or opt(args, "embedder") is not None
+        async with await connect(args, embedder=wants_embedder) as db:
+            queues = list(args.queues) or await _all_queues(db)
+            if not queues:
+                raise UsageError(
+                    "no queues to read",
+                    hint="name them: animus work run QUEUE..., or set ANIMUS_WORK_QUEUES",
+                )
+            worker = Worker(
+                db,
+                queues,
+                handler,
+                vt_seconds=args.vt,
+                batch_size=args.batch,
+                poll_interval=args.poll,
+                retry_delay_seconds=args.retry_delay,
+                on_result=report,
+            )
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, worker.stop)
+            print(f"worker: reading {', '.join(queues)}", file=sys.stderr, flush=True)
+            try:
+                stats = await worker.run(max_items=args.max_items, until_empty=args.until_empty)
+            finally:
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    loop.remove_signal_handler(sig)
+            why = " (stopped by signal)" if worker.stopping else ""
+            print(
+                f"worker: {stats.completed} completed, {stats.failed} failed{why}",
+                file=sys.stderr,
+            )
+    finally:
+        guard.shutdown()
+    return EXIT_OK
+
+
+def configure_work_parser(groups: Any) -> None:
+    cmds = add_group(
+        groups,
+        "work",
+        "submit, read, settle and inspect work items; run a worker",
+        "Work queues: structural dedup on (work_type, dedup_key), retries, "
+        "dead letters and provenance (see docs/queue.md).",
+    )
+
+    create = add_command(cmds, "create-queue", "create a queue (idempotent)", create_queue)
+    create.add_argument("queue", help="queue name: 1-47 characters of [a-z0-9_]")
+
+    sub = add_command(
+        cmds,
+        "submit",
+        "submit a work item; an active item with the same work type and dedup key absorbs it "
+        "(status merged)",
+        submit,
+    )
+    sub.add_argument("queue", help="queue name")
+    sub.add_argument("work_type", help="what kind of work, e.g. summarize")
+    sub.add_argument("--source", default="cli", help="who submits (default: cli)")
+    sub.add_argument(
+        "--params",
+        type=json_object,
+        default={},
+        metavar="JSON",
+        help="the work's parameters, a JSON object (default {})",
+    )
+    sub.add_argument("--dedup-key", help="merge into the active item with this key")
+    sub.add_argument("--trigger-info", help="why it was submitted (kept for provenance)")
+    sub.add_argument("--priority", type=int, default=0, help="stored priority (default 0)")
+    sub.add_argument("--parent-id", type=uuid_arg, help="the work item this one derives from")
+    sub.add_argument(
+        "--max-attempts", type=int, help="deliveries before it is dead-lettered (default 5)"
+    )
+    sub.add_argument(
+        "--delay", type=int, default=0, metavar="SECONDS", help="delay the first delivery"
+    )
+    sub.add_argument(
+        "--create-queue", action="store_true", help="create the queue first if it is missing"
+    )
+
+    read_cmd = add_command(
+        cmds,
+        "read",
+        "deliver items to you: they become running and stay invisible to other readers for "
+        "--vt seconds",
+        read,
+    )
+    read_cmd.add_argument("queue", help="queue name")
+    read_cmd.add_argument("--vt", type=int, default=30, metavar="SECONDS", help="default 30")
+    read_cmd.add_argument("--qty", type=int, default=1, help="how many items at most (default 1)")
+
+    complete_cmd = add_command(cmds, "complete", "complete a running item", complete)
+    complete_cmd.add_argument("work_id", type=uuid_arg, help="the item's id")
+    complete_cmd.add_argument(
+        "--outcome", type=json_object, metavar="JSON", help="outcome data, a JSON object"
+    )
+    complete_cmd.add_argument("--ms", type=int, help="how long the work took, in milliseconds")
+
+    fail_cmd = add_command(
+        cmds,
+        "fail",
+        "fail a running item: it is retried, or dead once its attempts are used up",
+        fail,
+    )
+    fail_cmd.add_argument("work_id", type=uuid_arg, help="the item's id")
+    fail_cmd.add_argument("error", help="what went wrong (kept as outcome_error)")
+    fail_cmd.add_argument(
+        "--retry-delay",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="retry after this many seconds (default 0)",
+    )
+
+    show_cmd = add_command(
+        cmds,
+        "show",
+        "show an item and its provenance: what it merged into, its parent, its children and "
+        "the submissions merged into it (animus.work_provenance)",
+        show,
+    )
+    show_cmd.add_argument("work_id", type=uuid_arg, help="the item's id")
+
+    requeue = add_command(
+        cmds,
+        "requeue-dead",
+        "requeue a queue's dead items with fresh attempts (an item whose dedup key is active "
+        "again merges instead)",
+        requeue_dead,
+    )
+    requeue.add_argument("queue", help="queue name")
+    requeue.add_argument(
+        "--id",
+        dest="work_ids",
+        type=uuid_arg,
+        action="append",
+        metavar="WORK_ID",
+        help="only this dead item (repeat for several; default: all of the queue's)",
+    )
+
+    add_command(
+        cmds,
+        "overview",
+        "per queue: items queued, running, dead and merged, the oldest queued item's age, and "
+        "pgmq's queue length (animus.queue_overview)",
+        overview,
+    )
+
+    run_cmd = add_command(
+        cmds,
+        "run",
+        "run a worker: read items, handle each, complete it or fail it; SIGTERM or Ctrl-C "
+        "finishes the current batch and exits 0",
+        run,
+        embedder=True,
+        description="Run a worker. It reads the queues in turn, hands each item to the handler, "
+        "then completes the item with the handler's return value as outcome_data, or fails it "
+        "with the exception's message (retried after --retry-delay until its attempts are used "
+        "up). The default handler embeds the item's text (params.text, else params.content, "
+        "else the params as JSON) and stores it as a memory of type params.memory_type or the "
+        "work type. SIGTERM or Ctrl-C finishes the current batch, then exits 0. Telemetry is "
+        "exported when OTEL_EXPORTER_OTLP_ENDPOINT, ANIMUS_OTEL_EXPORTER or "
+        "OTEL_TRACES_EXPORTER is set.",
+    )
+    run_cmd.add_argument(
+        "queues",
+        nargs="*",
+        metavar="QUEUE",
+        help="queues to read (default: $ANIMUS_WORK_QUEUES, comma-separated, else every "
+        "queue in animus.queues)",
+    )
+    run_cmd.add_argument(
+        "--handler",
+        metavar="MODULE:FUNCTION",
+        help="async def handler(db, item) -> dict | None (default: "
+        "animus.cli.worker:remember); db.embedder is set when --embedder is given",
+    )
+    run_cmd.add_argument("--vt", type=int, default=60, metavar="SECONDS", help="default 60")
+    run_cmd.add_argument("--batch", type=int, default=1, help="items per read (default 1)")
+    run_cmd.add_argument(
+        "--poll", type=float, default=1.0, metavar="SECONDS", help="idle wait (default 1)"
+    )
+    run_cmd.add_argument(
+        "--retry-delay", type=int, default=30, metavar="SECONDS", help="default 30"
+    )
+    run_cmd.add_argument("--max-items", type=int, help="exit after handling this many items")
+    run_cmd.add_argument(
+        "--until-empty", action="store_true", help="exit when no queue delivers anything"
+    )
+
+
+__all__ = ["configure_work_parser"]

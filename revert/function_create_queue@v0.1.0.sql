@@ -1,0 +1,6 @@
+-- Revert animus:function_create_queue from pg
+BEGIN;
+
+DROP FUNCTION animus.create_queue(text);
+
+COMMIT;
