@@ -143,55 +143,82 @@ async def test_read_and_settle_do_not_deadlock(
     assert state == state_after
 
 
-async def test_overlapping_batches_do_not_deadlock(conns: list[asyncpg.Connection]) -> None:
-    queue = await new_queue(conns[0])
-    key_a, key_c = f"{queue}-a", f"{queue}-c"
-    active = await conns[0].fetchrow(SUBMIT, queue, queue, "t", "{}", key_a)
+async def test_overlapping_batches_do_not_deadlock(database_url: str) -> None:
+    """v0.1.0's batch claimed keys in rounds and went back to an earlier key, so a batch could
+    hold key c while waiting for key a, which a second batch held while waiting for c.
 
-    def batch(source: str) -> Callable[[asyncpg.Connection], Awaitable[Any]]:
-        items = [
-            {"queue_name": queue, "work_type": queue, "source": source, "dedup_key": key}
-            for key in (key_c, key_a)
-        ]
-        return lambda c: c.fetch(SUBMIT_BATCH, json.dumps(items))
+    Lined up: batch 1 brings keys a, b, c, where a and b are held by active items A and B,
+    each locked by a holder. A is then resolved, so the key a comes free; batch 2 (a, c)
+    claims a and goes on to c. Only then is B released."""
+    conns = [await asyncpg.connect(database_url) for _ in range(5)]
+    hold_a, hold_b, first_conn, second_conn, watcher = conns
+    try:
+        queue = await new_queue(hold_a)
+        key = {k: f"{queue}-{k}" for k in "abc"}
+        item_a = await hold_a.fetchrow(SUBMIT, queue, queue, "t", "{}", key["a"])
+        item_b = await hold_a.fetchrow(SUBMIT, queue, queue, "t", "{}", key["b"])
 
-    # The third lock holds the active item of key a while the first batch waits to merge into
-    # it; it then resolves that item, so the second batch claims key a while the first one
-    # goes back for it.
-    first, second = await line_up(
-        conns,
-        "SELECT FROM animus.work_items WHERE id = $1 FOR UPDATE",
-        (active["work_id"],),
-        batch("first"),
-        batch("second"),
-        between="UPDATE animus.work_items SET state = 'completed', resolved_at = now() "
-        "WHERE id = $1",
-    )
-    assert_no_deadlock(first, second)
-    active_now = await conns[0].fetch(
-        "SELECT dedup_key FROM animus.work_items WHERE work_type = $1 AND state = 'queued'", queue
-    )
-    assert sorted(r["dedup_key"] for r in active_now) == [key_a, key_c]
+        def batch(source: str, keys: str) -> str:
+            return json.dumps(
+                [
+                    {"queue_name": queue, "work_type": queue, "source": source, "dedup_key": key[k]}
+                    for k in keys
+                ]
+            )
+
+        tx_a, tx_b = hold_a.transaction(), hold_b.transaction()
+        await tx_a.start()
+        await tx_b.start()
+        lock = "SELECT FROM animus.work_items WHERE id = $1 FOR UPDATE"
+        await hold_a.execute(lock, item_a["work_id"])
+        await hold_b.execute(lock, item_b["work_id"])
+        first = asyncio.ensure_future(first_conn.fetch(SUBMIT_BATCH, batch("first", "abc")))
+        await until_blocked_or_done(watcher, first_conn, first)
+        assert not first.done(), "the first batch did not wait for the held item"
+        await hold_a.execute(
+            "UPDATE animus.work_items SET state = 'completed', resolved_at = now() WHERE id = $1",
+            item_a["work_id"],
+        )
+        second = asyncio.ensure_future(second_conn.fetch(SUBMIT_BATCH, batch("second", "ac")))
+        await until_blocked_or_done(watcher, second_conn, second)
+        await tx_a.commit()
+        await until_blocked_or_done(watcher, second_conn, second)
+        await asyncio.sleep(0.2)  # let both settle into their next waits
+        await tx_b.rollback()
+        results = await asyncio.gather(first, second, return_exceptions=True)
+        assert_no_deadlock(*results)
+        active_now = await watcher.fetch(
+            "SELECT dedup_key FROM animus.work_items WHERE work_type = $1 AND state = 'queued'",
+            queue,
+        )
+        assert sorted(r["dedup_key"] for r in active_now) == [key["a"], key["b"], key["c"]]
+    finally:
+        for conn in conns:
+            await conn.close()
 
 
 async def test_batch_and_read_do_not_deadlock(conns: list[asyncpg.Connection]) -> None:
+    """v0.1.0: read_work updated its items in message order, a batch share-locked them in key
+    order. Item A has the earlier message and the later key. A holder share-locks B, so the
+    batch gets B (key 1) and then waits for A, which the read updated and which waits for B."""
     queue = await new_queue(conns[0])
-    keys = [f"{queue}-1", f"{queue}-2"]
-    items = [await conns[0].fetchrow(SUBMIT, queue, queue, "t", "{}", k) for k in keys]
+    item_a = await conns[0].fetchrow(SUBMIT, queue, queue, "t", "{}", f"{queue}-2")
+    item_b = await conns[0].fetchrow(SUBMIT, queue, queue, "t", "{}", f"{queue}-1")
     batch = json.dumps(
-        [{"queue_name": queue, "work_type": queue, "source": "b", "dedup_key": k} for k in keys]
+        [
+            {"queue_name": queue, "work_type": queue, "source": "b", "dedup_key": f"{queue}-{k}"}
+            for k in (1, 2)
+        ]
     )
-    # The third lock holds the first item, which the read must update after locking both
-    # messages; the batch then wants to merge into both items.
     first, second = await line_up(
         conns,
-        "SELECT FROM animus.work_items WHERE id = $1 FOR UPDATE",
-        (items[0]["work_id"],),
+        "SELECT FROM animus.work_items WHERE id = $1 FOR SHARE",
+        (item_b["work_id"],),
         lambda c: c.fetch(READ, queue, 30, 2),
         lambda c: c.fetch(SUBMIT_BATCH, batch),
     )
     assert_no_deadlock(first, second)
-    assert len(first) == 2
+    assert sorted(r["id"] for r in first) == sorted([item_a["work_id"], item_b["work_id"]])
     assert [r["status"] for r in second] == ["merged", "merged"]
 
 

@@ -7,6 +7,9 @@ state an item ended in, that ten handlers were inside the same barrier at once).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
+import json
 import signal
 import subprocess
 import sys
@@ -20,6 +23,7 @@ from typing import Any
 import pytest
 
 from animus import Db, NewWorkItem, WorkItem
+from animus.cli import main
 from animus.worker import (
     HandlerError,
     MissingText,
@@ -294,3 +298,28 @@ def test_sigterm_with_a_hung_handler_hands_the_item_back(database_url: str, tmp_
     )
     assert state == "queued"
     assert error == "the worker shut down before the handler finished"
+
+
+def test_work_cancel_from_the_cli(database_url: str) -> None:
+    queue = f"wrk_{uuid.uuid4().hex[:12]}"
+    work_id = _db.psql(
+        database_url,
+        f"SELECT animus.create_queue('{queue}'); "
+        f"SELECT work_id FROM animus.submit_work('{queue}', '{queue}', 't', dedup_key => 'k')",
+    ).split()[-1]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(
+            ["work", "cancel", work_id, "--reason", "not needed", "--json", "--url", database_url]
+        )
+    assert code == 0
+    assert json.loads(out.getvalue()) == {
+        "work_id": work_id,
+        "state": "dead",
+        "was": "queued",
+        "reason": "not needed",
+    }
+    row = _db.psql(
+        database_url, f"SELECT state, outcome_error FROM animus.work_items WHERE id = '{work_id}'"
+    )
+    assert row == "dead|cancelled: not needed"
