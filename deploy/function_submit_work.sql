@@ -34,35 +34,17 @@ DECLARE
     v_traceparent text := submit_work.traceparent;
     v_tracestate text := submit_work.tracestate;
     headers jsonb;
+    fault text;
     active_id uuid;
     new_msg_id bigint;
     msg_id_seq regclass;
 BEGIN
-    IF coalesce(submit_work.work_type, '') = '' OR coalesce(submit_work.source, '') = '' THEN
-        RAISE EXCEPTION 'work_type and source must be non-empty'
-            USING ERRCODE = 'AN008', HINT = 'Say what kind of work this is and who submits it.';
-    END IF;
-    IF jsonb_typeof(v_params) <> 'object' THEN
-        RAISE EXCEPTION 'params must be a JSON object, not %', jsonb_typeof(v_params)
-            USING ERRCODE = 'AN005', HINT = 'Wrap the value in an object, e.g. {"value": ...}.';
-    END IF;
-    IF octet_length(v_params::text) > 1048576 THEN
-        RAISE EXCEPTION 'params is % bytes as text, over the 1 MiB limit', octet_length(v_params::text)
-            USING ERRCODE = 'AN006', HINT = 'Store large inputs elsewhere and pass a reference.';
-    END IF;
-    IF octet_length(submit_work.work_type) > 4096 OR octet_length(submit_work.source) > 4096
-       OR octet_length(submit_work.dedup_key) > 4096 OR octet_length(submit_work.trigger_info) > 4096
-       OR octet_length(v_traceparent) > 4096 OR octet_length(v_tracestate) > 4096 THEN
-        RAISE EXCEPTION 'a text argument is over the 4096-byte limit'
-            USING ERRCODE = 'AN006', HINT = 'Shorten work_type, source, dedup_key, trigger_info or the trace context.';
-    END IF;
-    IF submit_work.max_attempts < 1 THEN
-        RAISE EXCEPTION 'max_attempts must be at least 1, got %', submit_work.max_attempts
-            USING ERRCODE = 'AN008', HINT = 'Pass NULL for the default of 5 attempts.';
-    END IF;
-    IF submit_work.delay_seconds < 0 THEN
-        RAISE EXCEPTION 'delay_seconds must not be negative, got %', submit_work.delay_seconds
-            USING ERRCODE = 'AN008', HINT = 'Pass 0 to make the item visible at once.';
+    -- The validation submit_work_batch shares (animus._submission_fault, inlined).
+    fault := animus._submission_fault(submit_work.work_type, submit_work.source, v_params, submit_work.dedup_key,
+                                      submit_work.trigger_info, submit_work.max_attempts, submit_work.delay_seconds,
+                                      v_traceparent, v_tracestate);
+    IF fault IS NOT NULL THEN
+        PERFORM animus._raise_submission_fault(fault, NULL, v_params, submit_work.max_attempts, submit_work.delay_seconds);
     END IF;
     -- The message id comes from the queue's pgmq sequence up front, so the work item is written
     -- first and the message only once the item is known to be queued. pgmq names the queue's
@@ -87,13 +69,10 @@ BEGIN
 
     -- Trace context: the argument wins; otherwise the sqlcommenter comment of the statement.
     -- Only a statement that ends in a comment can carry one: skip the parser otherwise.
+    -- A traceparent argument was checked with the rest above.
     IF v_traceparent IS NULL AND position('*/' IN right(current_query(), 64)) > 0 THEN
         SELECT t.traceparent, t.tracestate INTO v_traceparent, v_tracestate
         FROM animus._trace_context(current_query()) AS t;
-    ELSIF v_traceparent IS NOT NULL AND v_traceparent !~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
-          OR v_traceparent ~ '^00-0{32}-' OR v_traceparent ~ '-0{16}-[0-9a-f]{2}$' THEN
-        RAISE EXCEPTION 'traceparent is not a valid W3C traceparent'
-            USING ERRCODE = 'AN008', HINT = 'Use 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>, or NULL.';
     END IF;
     IF v_traceparent IS NOT NULL THEN
         headers := jsonb_build_object('traceparent', v_traceparent);

@@ -83,18 +83,12 @@ BEGIN
                         AND ((e.value->>'delay_seconds')::numeric % 1 <> 0
                              OR (e.value->>'delay_seconds')::numeric NOT BETWEEN -2147483648 AND 2147483647)
                        THEN 'not_integer'
-                   WHEN e.value->>'work_type' = '' OR e.value->>'source' = '' THEN 'empty'
-                   WHEN coalesce(jsonb_typeof(e.value->'params'), 'object') <> 'object' THEN 'params_type'
-                   WHEN octet_length((e.value->'params')::text) > 1048576 THEN 'params_size'
-                   WHEN octet_length(e.value->>'work_type') > 4096 OR octet_length(e.value->>'source') > 4096
-                        OR octet_length(e.value->>'dedup_key') > 4096 OR octet_length(e.value->>'trigger_info') > 4096
-                        OR octet_length(e.value->>'traceparent') > 4096 OR octet_length(e.value->>'tracestate') > 4096
-                       THEN 'text_size'
-                   WHEN (nullif(e.value->'max_attempts', 'null'))::integer < 1 THEN 'max_attempts'
-                   WHEN (nullif(e.value->'delay_seconds', 'null'))::integer < 0 THEN 'delay'
-                   WHEN e.value->>'traceparent' !~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
-                        OR e.value->>'traceparent' ~ '^00-0{32}-' OR e.value->>'traceparent' ~ '-0{16}-[0-9a-f]{2}$'
-                       THEN 'traceparent'
+                   -- The values: the validation submit_work shares (inlined).
+                   ELSE animus._submission_fault(
+                       e.value->>'work_type', e.value->>'source', e.value->'params', e.value->>'dedup_key',
+                       e.value->>'trigger_info', (nullif(e.value->'max_attempts', 'null'))::integer,
+                       (nullif(e.value->'delay_seconds', 'null'))::integer, e.value->>'traceparent',
+                       e.value->>'tracestate')
                END AS failed
         FROM jsonb_array_elements(items) WITH ORDINALITY AS e
     ) AS c
@@ -124,31 +118,10 @@ BEGIN
         WHEN 'not_integer' THEN
             RAISE EXCEPTION 'batch item %: priority, max_attempts and delay_seconds must be whole numbers in the integer range', bad.position
                 USING ERRCODE = 'AN008', HINT = 'Pass integers such as 0, 3 or 60; fractions are refused, not rounded.';
-        WHEN 'empty' THEN
-            RAISE EXCEPTION 'batch item %: work_type and source must be non-empty', bad.position
-                USING ERRCODE = 'AN008', HINT = 'Say what kind of work this is and who submits it.';
-        WHEN 'params_type' THEN
-            RAISE EXCEPTION 'batch item %: params must be a JSON object, not %', bad.position,
-                    jsonb_typeof(bad.item->'params')
-                USING ERRCODE = 'AN005', HINT = 'Wrap the value in an object, e.g. {"value": ...}.';
-        WHEN 'params_size' THEN
-            RAISE EXCEPTION 'batch item %: params is % bytes as text, over the 1 MiB limit', bad.position,
-                    octet_length((bad.item->'params')::text)
-                USING ERRCODE = 'AN006', HINT = 'Store large inputs elsewhere and pass a reference.';
-        WHEN 'text_size' THEN
-            RAISE EXCEPTION 'batch item %: a text field is over the 4096-byte limit', bad.position
-                USING ERRCODE = 'AN006', HINT = 'Shorten work_type, source, dedup_key, trigger_info or the trace context.';
-        WHEN 'max_attempts' THEN
-            RAISE EXCEPTION 'batch item %: max_attempts must be at least 1, got %', bad.position,
-                    bad.item->'max_attempts'
-                USING ERRCODE = 'AN008', HINT = 'Pass NULL for the default of 5 attempts.';
-        WHEN 'delay' THEN
-            RAISE EXCEPTION 'batch item %: delay_seconds must not be negative, got %', bad.position,
-                    bad.item->'delay_seconds'
-                USING ERRCODE = 'AN008', HINT = 'Pass 0 to make the item visible at once.';
         ELSE
-            RAISE EXCEPTION 'batch item %: traceparent is not a valid W3C traceparent', bad.position
-                USING ERRCODE = 'AN008', HINT = 'Use 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>, or NULL.';
+            PERFORM animus._raise_submission_fault(bad.failed, bad.position, bad.item->'params',
+                                                   (nullif(bad.item->'max_attempts', 'null'))::integer,
+                                                   (nullif(bad.item->'delay_seconds', 'null'))::integer);
         END CASE;
     END IF;
     -- Every queue must exist (AN001/AN002 from _check_queue), and every parent too (AN003).

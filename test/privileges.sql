@@ -23,16 +23,17 @@ SELECT is(ARRAY(SELECT signature FROM fn
                 ORDER BY 1),
     '{}'::text[], 'every SECURITY DEFINER function pins search_path = pg_catalog, pg_temp');
 
--- Three exceptions run as the caller: embedding_dim() returns a constant and touches nothing;
--- _vector_leg and _is_active are SQL functions that the planner inlines into their definer
--- callers (inlining requires SECURITY INVOKER) and nobody but the owner may call them directly.
+-- Four exceptions run as the caller: embedding_dim() returns a constant and touches nothing;
+-- _vector_leg, _is_active and _submission_fault are SQL functions that the planner inlines into
+-- their definer callers (inlining requires SECURITY INVOKER) and nobody but the owner may call
+-- them directly.
 SELECT is(ARRAY(SELECT name FROM fn WHERE NOT definer ORDER BY 1),
-    ARRAY['_is_active', '_vector_leg', 'embedding_dim'], 'every other function is SECURITY DEFINER');
+    ARRAY['_is_active', '_submission_fault', '_vector_leg', 'embedding_dim'], 'every other function is SECURITY DEFINER');
 SELECT is(ARRAY(SELECT language FROM fn WHERE NOT definer ORDER BY name),
-    ARRAY['sql', 'sql', 'sql'], 'the three invoker functions are plain SQL');
-SELECT is(ARRAY(SELECT name FROM fn WHERE name IN ('_vector_leg', '_is_active')
+    ARRAY['sql', 'sql', 'sql', 'sql'], 'the four invoker functions are plain SQL');
+SELECT is(ARRAY(SELECT name FROM fn WHERE name IN ('_vector_leg', '_is_active', '_submission_fault')
                 AND (has_function_privilege('animus_app', oid, 'EXECUTE') OR has_function_privilege('animus_ops', oid, 'EXECUTE'))),
-    '{}'::text[], '_vector_leg and _is_active are callable only from inside the definer functions');
+    '{}'::text[], '_vector_leg, _is_active and _submission_fault are callable only from inside the definer functions');
 
 SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animus_app', oid, 'EXECUTE') ORDER BY 1),
     ARRAY['archive_work', 'cancel_work', 'complete_work', 'create_queue', 'delete_work', 'deployed_changes', 'embedding_dim', 'extend_work',

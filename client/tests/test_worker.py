@@ -25,6 +25,7 @@ import pytest
 from animus import Db, NewWorkItem, WorkItem
 from animus.cli import main
 from animus.worker import (
+    RECENT_RESULTS,
     HandlerError,
     MissingText,
     Worker,
@@ -246,7 +247,9 @@ def test_a_handler_imports_from_the_working_directory(
     assert handler.__name__ == "handle"
 
 
-def test_sigterm_with_a_hung_handler_hands_the_item_back(database_url: str, tmp_path: Path) -> None:
+def run_hung_worker(database_url: str, tmp_path: Path, signals: list[int], timeout: str) -> str:
+    """Run ``animus work run`` on one item whose (sync) handler hangs for an hour, send
+    ``signals`` once it started, and return the item's ``state|outcome_error``."""
     queue = f"wrk_{uuid.uuid4().hex[:12]}"
     work_id = _db.psql(
         database_url,
@@ -265,7 +268,7 @@ def test_sigterm_with_a_hung_handler_hands_the_item_back(database_url: str, tmp_
         )
     )
     # The handler module is found in the working directory (tmp_path), not on sys.path.
-    argv = ["work", "run", queue, "--handler", "hung_handler:hang", "--shutdown-timeout", "1"]
+    argv = ["work", "run", queue, "--handler", "hung_handler:hang", "--shutdown-timeout", timeout]
     proc = subprocess.Popen(
         [sys.executable, "-m", "animus", *argv, "--vt", "30", "--url", database_url],
         stdout=subprocess.PIPE,
@@ -280,24 +283,46 @@ def test_sigterm_with_a_hung_handler_hands_the_item_back(database_url: str, tmp_
             line = proc.stderr.readline()
             assert line, "".join(lines)
             lines.append(line)
-        proc.send_signal(signal.SIGTERM)
-        # Bounded by the shutdown timeout (1 s) plus slack; never by the hour-long handler.
-        _, stderr = proc.communicate(timeout=30)
+        for sig in signals:
+            proc.send_signal(sig)
+        # Bounded by the shutdown timeout plus slack; never by the hour-long handler.
+        _, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, stderr
-    assert "1 handed back" in stderr and "Traceback" not in stderr
-    state, error = (
-        _db.psql(
-            database_url,
-            f"SELECT state || '|' || outcome_error FROM animus.work_items WHERE id = '{work_id}'",
-        )
-        .strip()
-        .split("|")
+    assert "1 handed back" in stderr and "Traceback" not in stderr, stderr
+    return _db.psql(
+        database_url,
+        f"SELECT state || '|' || outcome_error FROM animus.work_items WHERE id = '{work_id}'",
     )
-    assert state == "queued"
-    assert error == "the worker shut down before the handler finished"
+
+
+def test_sigterm_with_a_hung_handler_hands_the_item_back(database_url: str, tmp_path: Path) -> None:
+    state = run_hung_worker(database_url, tmp_path, [signal.SIGTERM], timeout="1")
+    assert state == "queued|the worker shut down before the handler finished"
+
+
+def test_a_second_sigint_stops_at_once(database_url: str, tmp_path: Path) -> None:
+    # The shutdown timeout is an hour: only the second interrupt can end this run.
+    state = run_hung_worker(database_url, tmp_path, [signal.SIGINT, signal.SIGINT], timeout="3600")
+    assert state == "queued|the worker shut down before the handler finished"
+
+
+async def test_memory_stays_flat(db: Db) -> None:
+    """A long-running worker keeps counters and the last RECENT_RESULTS results, nothing more."""
+    queue = await new_queue(db)
+    await submit(db, queue, RECENT_RESULTS + 50)
+
+    async def noop(_: Db, item: WorkItem) -> None:
+        return None
+
+    worker = Worker(db, [queue], noop, concurrency=5)
+    stats = await worker.run(until_empty=True)
+    assert stats.completed == RECENT_RESULTS + 50
+    assert len(stats.recent) == RECENT_RESULTS
+    assert worker.running == 0
+    assert not hasattr(stats, "results")
 
 
 def test_work_cancel_from_the_cli(database_url: str) -> None:
