@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -24,6 +25,50 @@ from .errors import ConfigError
 
 #: Anthropic's OpenAI-compatible endpoint, used by ChatModel for provider "anthropic".
 ANTHROPIC_OPENAI_BASE_URL = "https://api.anthropic.com/v1/"
+
+
+#: What a database URL may start with: libpq's schemes, and SQLAlchemy's driver-qualified forms
+#: (``postgresql+asyncpg://``, which LangChain users have), whose driver part is dropped.
+URL_SCHEMES = ("postgresql", "postgres")
+URL_DRIVERS = ("asyncpg", "psycopg", "psycopg2")
+_ENCODE = "a password holding '/', '@', ':', '#' or '?' must be percent-encoded"
+
+
+class _BadUrl(ValueError):
+    """Why a URL is unusable, in words that never quote it (it may hold a password)."""
+
+
+def _normalize_url(url: str) -> str:
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep:
+        raise _BadUrl("it is not a URL (expected postgresql://user:password@host:port/database)")
+    base, _, driver = scheme.lower().partition("+")
+    if base not in URL_SCHEMES or (driver and driver not in URL_DRIVERS):
+        raise _BadUrl(
+            "it must start with postgresql:// (postgres://, postgresql+asyncpg:// and "
+            "postgresql+psycopg:// are accepted too)"
+        )
+    normalized = "postgresql://" + rest
+    parts = urlsplit(normalized)
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the port only when it is read
+    except ValueError:
+        raise _BadUrl(f"the port is not a number; {_ENCODE}") from None
+    if "@" in parts.path or "@" in parts.query or parts.fragment:
+        raise _BadUrl(f"its host part ends early; {_ENCODE}")
+    return normalized
+
+
+def normalize_database_url(url: str, *, name: str = "DATABASE_URL") -> str:
+    """``url`` as the ``postgresql://`` URL asyncpg takes.
+
+    Raises ``ConfigError`` saying what is wrong with it, without quoting it: ``name`` is how
+    the message refers to the URL (``--url``, ``DATABASE_URL``...).
+    """
+    try:
+        return _normalize_url(url)
+    except _BadUrl as exc:
+        raise ConfigError([f"{name} is not a valid URL: {exc}"]) from None
 
 
 def _env(name: str, *fallbacks: str) -> Any:
@@ -45,6 +90,12 @@ class Config(BaseSettings):
     database_url: SecretStr = Field(
         validation_alias=_env("DATABASE_URL", "DATABASE_URL"),
         description="postgresql:// URL of the deployed animus database (may hold a password).",
+    )
+    read_database_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=_env("READ_DATABASE_URL"),
+        description="postgresql:// URL of a streaming replica (hot standby) that serves the "
+        "memory searches and overviews; writes and queue calls always use database_url.",
     )
     pool_min_size: int = Field(default=1, ge=0, validation_alias=_env("POOL_MIN_SIZE"))
     pool_max_size: int = Field(default=10, ge=1, validation_alias=_env("POOL_MAX_SIZE"))
@@ -87,13 +138,20 @@ class Config(BaseSettings):
         default="animus", validation_alias=_env("SERVICE_NAME", "OTEL_SERVICE_NAME")
     )
 
-    @field_validator("database_url")
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            # ``from None``: the pydantic error embeds the input values, which may be secrets.
+            raise ConfigError(_describe(exc)) from None
+
+    @field_validator("database_url", "read_database_url")
     @classmethod
-    def _postgres_url(cls, value: SecretStr) -> SecretStr:
-        # The message must not echo the value: it may contain a password.
-        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
-            raise ValueError("must be a postgresql:// or postgres:// URL")
-        return value
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        # _BadUrl's message never echoes the value: it may contain a password.
+        if value is None:
+            return None
+        return SecretStr(_normalize_url(value.get_secret_value()))
 
     @model_validator(mode="after")
     def _pool_sizes(self) -> Config:
@@ -107,11 +165,7 @@ class Config(BaseSettings):
 
         Raises ``ConfigError`` naming every missing or invalid variable, without their values.
         """
-        try:
-            return cls(_env_file=env_file)
-        except ValidationError as exc:
-            # ``from None``: the pydantic error embeds the input values, which may be secrets.
-            raise ConfigError(_describe(exc)) from None
+        return cls(_env_file=env_file)
 
     def require_openai_key(self) -> SecretStr:
         if self.openai_api_key is None:
@@ -122,6 +176,23 @@ class Config(BaseSettings):
         if self.anthropic_api_key is None:
             raise ConfigError(["ANTHROPIC_API_KEY (or ANIMUS_ANTHROPIC_API_KEY): required"])
         return self.anthropic_api_key
+
+
+class _DatabaseUrlOnly(BaseSettings):
+    """Only the database URL, read as ``Config`` reads it (environment first, then .env)."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    database_url: SecretStr | None = Field(
+        default=None, validation_alias=_env("DATABASE_URL", "DATABASE_URL")
+    )
+
+
+def database_url_from_env(env_file: str | Path | None = ".env") -> str | None:
+    """``ANIMUS_DATABASE_URL`` or ``DATABASE_URL`` from the environment, else from
+    ``env_file`` when it exists, unchecked; None when neither sets it."""
+    found = _DatabaseUrlOnly(_env_file=env_file).database_url
+    return found.get_secret_value() if found is not None else None
 
 
 def _describe(exc: ValidationError) -> list[str]:
@@ -144,4 +215,11 @@ def _variable_names(loc: str) -> str:
     return loc.upper()
 
 
-__all__ = ["ANTHROPIC_OPENAI_BASE_URL", "Config"]
+__all__ = [
+    "ANTHROPIC_OPENAI_BASE_URL",
+    "URL_DRIVERS",
+    "URL_SCHEMES",
+    "Config",
+    "database_url_from_env",
+    "normalize_database_url",
+]

@@ -19,10 +19,11 @@ import asyncpg
 from pgvector.asyncpg import register_vector
 
 from . import sql
-from .config import Config
+from .config import Config, normalize_database_url
 from .embeddings import Embedder
 from .errors import (
     AnimusError,
+    ConfigError,
     EmbeddingDimensionMismatch,
     InvalidParams,
     SchemaNotDeployed,
@@ -63,6 +64,18 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
 )
 
 _DEPLOY_HINT = "run `sqitch deploy` (locally: script/db deploy) against this database"
+
+
+def dimension_mismatch_hint(deployed: int, wanted: int) -> str:
+    """What to do when an embedder's dimension differs from the database's. A deployed
+    database keeps its dimension (``sqitch deploy --set`` on it deploys nothing), so the ways
+    out are another embedder or a new database."""
+    return (
+        f"use an embedder that makes {deployed}-dimensional embeddings, or keep these in a new "
+        f"database deployed at {wanted}: ANIMUS_EMBEDDING_DIM={wanted} script/db deploy NAME "
+        f"(another server: sqitch deploy --set embedding_dim={wanted} against a new, empty "
+        "database)"
+    )
 
 
 def _json_default(value: object) -> str:
@@ -107,9 +120,13 @@ class Db(WorkCalls, MemoryCalls):
         *,
         owned: bool,
         embedder: Embedder | None = None,
+        reader: asyncpg.Pool | None = None,
+        reader_owned: bool = False,
     ) -> None:
         self._executor = executor
         self._owned = owned
+        self._reader = reader
+        self._reader_owned = reader_owned
         self.embedder = embedder
         self._work_telemetry = WorkTelemetry()
 
@@ -124,6 +141,8 @@ class Db(WorkCalls, MemoryCalls):
         min_size: int | None = None,
         max_size: int | None = None,
         sqlcommenter: bool | None = None,
+        read_url: str | None = None,
+        read_pool: asyncpg.Pool | None = None,
     ) -> Self:
         """Connect and check the database before returning.
 
@@ -140,6 +159,12 @@ class Db(WorkCalls, MemoryCalls):
         ``sqlcommenter=False`` (or ``ANIMUS_SQLCOMMENTER=false``; the argument wins) builds it
         with ``telemetry.QuietResetConnection`` (no comments) instead. Both run the pool's
         connection reset without a database span.
+
+        ``read_url`` (or ``Config.read_database_url``, ``ANIMUS_READ_DATABASE_URL``) names a
+        streaming replica, or ``read_pool`` is the caller's pool on one. Memory searches
+        (``search_memory``, ``hybrid_search``) and the overviews then run there; every write
+        and every queue call stays on the primary. A replica lags the primary by its replay
+        lag: pass ``on_primary=True`` to a search that must see this client's own writes.
         """
         given = [x for x in (target, pool, connection) if x is not None]
         if len(given) != 1:
@@ -156,7 +181,19 @@ class Db(WorkCalls, MemoryCalls):
         else:
             executor = await _create_pool(target, min_size, max_size, sqlcommenter)
             owned = True
-        db = cls(executor, owned=owned, embedder=embedder)
+        if read_url is None and read_pool is None and isinstance(target, Config):
+            if target.read_database_url is not None:
+                read_url = target.read_database_url.get_secret_value()
+        reader, reader_owned = read_pool, False
+        if read_url is not None and read_pool is None:
+            try:
+                reader = await _create_pool(read_url, min_size, max_size, sqlcommenter)
+            except BaseException:
+                if owned:
+                    await executor.close()
+                raise
+            reader_owned = True
+        db = cls(executor, owned=owned, embedder=embedder, reader=reader, reader_owned=reader_owned)
         try:
             await db.check()
         except BaseException:
@@ -185,6 +222,8 @@ class Db(WorkCalls, MemoryCalls):
                 "the pool lacks the animus codecs",
                 hint="build it with asyncpg.create_pool(..., init=animus.init_connection)",
             )
+        if self._reader is not None:
+            await self._check_reader()
         if self.embedder is not None:
             dim = await self.embedding_dim()
             if dim != self.embedder.dimensions:
@@ -193,9 +232,27 @@ class Db(WorkCalls, MemoryCalls):
                     f"{self.embedder.model!r} makes {self.embedder.dimensions}-dimensional ones",
                     expected=dim,
                     actual=self.embedder.dimensions,
-                    hint="use an embedder with the deployed dimension, or deploy with "
-                    f"`sqitch deploy --set embedding_dim={self.embedder.dimensions}`",
+                    hint=dimension_mismatch_hint(dim, self.embedder.dimensions),
                 )
+
+    async def _check_reader(self) -> None:
+        # A physical replica holds the primary's schema; one that does not is a wrong URL.
+        probe = await self._send_read("fetchrow", sql.HEALTH_PROBE)
+        if not (probe["schema_deployed"] and probe["has_embedding_dim"]):
+            raise SchemaNotDeployed(
+                "the animus schema is not deployed in the read pool's database",
+                hint="point read_url (ANIMUS_READ_DATABASE_URL) at a streaming replica of the "
+                "primary's database (locally: script/db replica url)",
+            )
+        primary_dim = await self.embedding_dim()
+        replica_dim: int = await self._send_read("fetchval", sql.EMBEDDING_DIM)
+        if replica_dim != primary_dim:
+            raise SchemaOutdated(
+                f"the read pool's database stores {replica_dim}-dimensional embeddings, the "
+                f"primary {primary_dim}-dimensional ones: it is not a replica of this database",
+                hint="point read_url (ANIMUS_READ_DATABASE_URL) at a streaming replica of the "
+                "primary's database",
+            )
 
     async def embedding_dim(self) -> int:
         """The dimension the schema was deployed with (``animus.embedding_dim()``)."""
@@ -212,10 +269,31 @@ class Db(WorkCalls, MemoryCalls):
         """The pool in use (None when the Db wraps a single connection)."""
         return self._executor if isinstance(self._executor, asyncpg.Pool) else None
 
+    @property
+    def read_pool(self) -> asyncpg.Pool | None:
+        """The replica's pool that serves searches and overviews (None: the primary does)."""
+        return self._reader
+
     async def _send(self, method: sql.FetchMethod, query: str, *args: Any) -> Any:
-        # The single exit for SQL: tracing and the sqlcommenter wrap this method.
+        return await self._run(self._executor, method, query, *args)
+
+    async def _send_read(
+        self, method: sql.FetchMethod, query: str, *args: Any, on_primary: bool = False
+    ) -> Any:
+        reader = self._executor if on_primary or self._reader is None else self._reader
+        return await self._run(reader, method, query, *args)
+
+    async def _run(
+        self,
+        executor: asyncpg.Pool | asyncpg.Connection,
+        method: sql.FetchMethod,
+        query: str,
+        *args: Any,
+    ) -> Any:
+        # The single exit for SQL: the connection classes add the sqlcommenter comment and the
+        # asyncpg instrumentation the database span.
         try:
-            return await getattr(self._executor, method)(query, *args)
+            return await getattr(executor, method)(query, *args)
         except (
             asyncpg.PostgresError,
             asyncpg.InterfaceError,
@@ -233,6 +311,8 @@ class Db(WorkCalls, MemoryCalls):
 
     async def close(self) -> None:
         """Close the pool if this Db opened it; a caller's pool or connection stays open."""
+        if self._reader_owned and self._reader is not None:
+            await self._reader.close()
         if self._owned and isinstance(self._executor, asyncpg.Pool):
             await self._executor.close()
 
@@ -249,7 +329,8 @@ class Db(WorkCalls, MemoryCalls):
 
     def __repr__(self) -> str:
         kind = "pool" if isinstance(self._executor, asyncpg.Pool) else "connection"
-        return f"<Db {kind} owned={self._owned} embedder={self.embedder!r}>"
+        replica = " read_pool" if self._reader is not None else ""
+        return f"<Db {kind}{replica} owned={self._owned} embedder={self.embedder!r}>"
 
 
 def sqlcommenter_enabled(sqlcommenter: bool | None = None) -> bool:
@@ -270,7 +351,7 @@ async def _create_pool(
         min_size = target.pool_min_size if min_size is None else min_size
         max_size = target.pool_max_size if max_size is None else max_size
     elif isinstance(target, str):
-        dsn = target
+        dsn = normalize_database_url(target, name="the database URL")
     else:
         raise TypeError("Db.connect needs a URL or a Config")
     min_size = 1 if min_size is None else min_size
@@ -287,7 +368,21 @@ async def _create_pool(
         )
     except (asyncpg.PostgresError, OSError) as exc:
         raise map_db_error(exc) from exc
+    except ValueError as exc:
+        # asyncpg's own DSN checks (ClientConfigurationError is a ValueError). A plain
+        # ValueError may quote part of the URL, so only asyncpg's own messages are kept, and
+        # nothing is chained: a traceback must not show the password either.
+        reason = str(exc) if isinstance(exc, asyncpg.ClientConfigurationError) else ""
+        raise ConfigError(
+            [f"the database URL is not valid{': ' + reason if reason else ''}"]
+        ) from None
     return pool
 
 
-__all__ = ["REQUIRED_CHANGES", "Db", "init_connection", "sqlcommenter_enabled"]
+__all__ = [
+    "REQUIRED_CHANGES",
+    "Db",
+    "dimension_mismatch_hint",
+    "init_connection",
+    "sqlcommenter_enabled",
+]

@@ -14,16 +14,14 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Sequence
 from typing import TextIO
 
-from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from .db import Db
 from .models import MemoryFilters, NewWorkItem
-from .telemetry import TelemetryConfig, init_telemetry
+from .telemetry import TelemetryConfig, init_telemetry, render_span_tree
 
 #: What the demo's agents submit: (source, dedup key, text).
 NOTES: tuple[tuple[str, str, str], ...] = (
@@ -192,7 +190,8 @@ async def run_demo(url: str, *, queue: str = "demo", out: TextIO) -> None:
     say("6. Trace tree (captured in memory)")
     # asyncpg's pool resets each connection it takes back: one span per release, left out.
     spans = [s for s in exporter.get_finished_spans() if not _is_pool_reset(s)]
-    for line in render_span_tree(spans):
+    tree = render_span_tree(spans, label=_label, timings=True, fold=True)
+    for line in tree.splitlines():
         say("   " + line)
     say()
     say(f"done in {time.perf_counter() - started:.1f} s")
@@ -219,62 +218,6 @@ def _label(span: ReadableSpan) -> str:
     if isinstance(work_id, str):
         return f"{span.name} [work {_short(work_id)}]"
     return span.name
-
-
-def render_span_tree(spans: Sequence[ReadableSpan]) -> list[str]:
-    """Spans as an indented tree, children in start order, with durations and links.
-
-    A private stand-in for ``animus.telemetry.render_span_tree``, which is being added in
-    parallel; consecutive siblings of the same name with no children are folded (``(x3)``).
-    """
-    by_id = {s.context.span_id: s for s in spans if s.context is not None}
-    children: dict[int | None, list[ReadableSpan]] = {}
-    for span in spans:
-        parent = span.parent.span_id if span.parent is not None else None
-        if parent not in by_id:
-            parent = None
-        children.setdefault(parent, []).append(span)
-    for siblings in children.values():
-        siblings.sort(key=lambda s: s.start_time or 0)
-
-    def ms(span: ReadableSpan) -> float:
-        return ((span.end_time or 0) - (span.start_time or 0)) / 1e6
-
-    lines: list[str] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        siblings = children.get(parent, [])
-        i = 0
-        while i < len(siblings):
-            span = siblings[i]
-            own = span.context.span_id if span.context is not None else None
-            leaf = own not in children
-            j = i + 1
-            while (
-                leaf
-                and j < len(siblings)
-                and _label(siblings[j]) == _label(span)
-                and siblings[j].context is not None
-                and siblings[j].context.span_id not in children
-                and not siblings[j].links
-                and not span.links
-            ):
-                j += 1
-            count = j - i
-            total = sum(ms(s) for s in siblings[i:j])
-            label = _label(span) + (f" (x{count})" if count > 1 else "")
-            error = " ERROR" if span.status.status_code == trace.StatusCode.ERROR else ""
-            lines.append(f"{'  ' * depth}{label}  {total:.1f} ms{error}")
-            for link in span.links:
-                target = by_id.get(link.context.span_id)
-                name = target.name if target is not None else f"span {link.context.span_id:016x}"
-                lines.append(f"{'  ' * (depth + 1)}↳ linked to {name}")
-            if own is not None and not leaf:
-                walk(own, depth + 1)
-            i = j
-
-    walk(None, 0)
-    return lines
 
 
 __all__ = ["run_demo"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from urllib.parse import urlsplit, urlunsplit
 
 import openai
 from pydantic import SecretStr
@@ -117,7 +118,7 @@ class OpenAIEmbedder:
     def __repr__(self) -> str:
         return (
             f"OpenAIEmbedder(model={self._model!r}, dimensions={self._dimensions}, "
-            f"base_url={str(self._client.base_url)!r})"
+            f"base_url={_public_url(str(self._client.base_url))!r})"
         )
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
@@ -175,8 +176,29 @@ class OpenAIEmbedder:
                 f"{self._provider} embeddings failed with HTTP {exc.status_code}: {exc.message}",
                 status_code=exc.status_code,
             ) from exc
+        except openai.APIConnectionError as exc:
+            # The SDK says only "Connection error.": name the endpoint (never the key).
+            where = _public_url(str(self._client.base_url))
+            raise ProviderError(
+                f"{self._provider} embeddings failed: cannot reach {where} ({exc.message})",
+                hint="check OPENAI_BASE_URL (the API root, e.g. https://api.openai.com/v1/) "
+                "and that the server answers there",
+            ) from exc
         except openai.APIError as exc:
             raise ProviderError(f"{self._provider} embeddings failed: {exc.message}") from exc
+
+
+def _public_url(url: str) -> str:
+    """``url`` without user info, query or fragment: what may be shown in an error."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return urlunsplit((parts.scheme, host + port, parts.path, "", ""))
 
 
 async def traced_embed(embedder: Embedder, texts: Sequence[str]) -> list[list[float]]:

@@ -55,8 +55,10 @@ class ConfigError(AnimusError):
 class ProviderError(AnimusError):
     """An embedding or chat provider answered with an error the SDK did not retry away."""
 
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, status_code: int | None = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
         self.status_code = status_code
 
 
@@ -90,6 +92,10 @@ class PermissionDenied(DatabaseError):
 
 class ConnectionError(DatabaseError, builtins.ConnectionError):
     """The connection to PostgreSQL failed or was lost (SQLSTATE class 08)."""
+
+
+class ReadOnlyDatabase(DatabaseError):
+    """A write reached a read-only server (25006): a hot standby serves only searches."""
 
 
 class InvalidDeploySetting(DatabaseError):
@@ -210,6 +216,7 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "57P02": ConnectionError,  # crash_shutdown
     "57P03": ConnectionError,  # cannot_connect_now: the server is starting up
     "42501": PermissionDenied,
+    "25006": ReadOnlyDatabase,  # read_only_sql_transaction: a write sent to a hot standby
     "3F000": SchemaNotDeployed,
     "42883": SchemaNotDeployed,
 }
@@ -227,6 +234,23 @@ def error_class(sqlstate: str | None) -> type[DatabaseError]:
     return DatabaseError
 
 
+_CHECK_CREDENTIALS = (
+    "check the user name and password in the URL (a password holding '/', '@', ':', '#' or "
+    "'?' must be percent-encoded)"
+)
+
+#: Hints for standard SQLSTATEs whose server message says what went wrong but not what to do
+#: (a connection attempt's errors among them).
+_DEFAULT_HINTS: dict[str, str] = {
+    "25006": "this server is a read-only hot standby: send writes to the primary "
+    "(DATABASE_URL); the read pool (ANIMUS_READ_DATABASE_URL) serves searches only",
+    "3D000": "create the database and deploy the animus schema into it (locally: "
+    "script/db deploy NAME), or fix the database name in the URL",
+    "28P01": _CHECK_CREDENTIALS,
+    "28000": _CHECK_CREDENTIALS,
+}
+
+
 def map_db_error(exc: BaseException) -> AnimusError:
     """The animus exception for a driver exception; raise it ``from exc``."""
     if isinstance(exc, asyncpg.PostgresError):
@@ -234,7 +258,7 @@ def map_db_error(exc: BaseException) -> AnimusError:
         return error_class(sqlstate)(
             getattr(exc, "message", None) or str(exc),
             sqlstate=sqlstate,
-            hint=getattr(exc, "hint", None),
+            hint=getattr(exc, "hint", None) or _DEFAULT_HINTS.get(sqlstate or ""),
             detail=getattr(exc, "detail", None),
         )
     if isinstance(exc, OSError):  # refused, unreachable, or timed out (TimeoutError is an OSError)
@@ -268,6 +292,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "ProviderError",
+    "ReadOnlyDatabase",
     "RetryableError",
     "SchemaNotDeployed",
     "SchemaOutdated",

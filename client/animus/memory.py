@@ -61,11 +61,17 @@ class MemoryCalls(sql.SqlCaller):
         limit: int = 10,
         embedder: Embedder | None = None,
         filters: Filters = None,
+        *,
+        on_primary: bool = False,
     ) -> list[MemoryMatch]:
-        """The ``limit`` memories closest to ``query`` (a text to embed, or a vector)."""
+        """The ``limit`` memories closest to ``query`` (a text to embed, or a vector).
+
+        With a read pool (``read_url``) the search runs on the replica; ``on_primary=True``
+        runs it on the primary instead, to see this client's own writes at once.
+        """
         vector = _finite(await self._vector(query, embedder))
-        records = await self._send(
-            "fetch", sql.SEARCH_MEMORY, vector, limit, _filters_json(filters)
+        records = await self._send_read(
+            "fetch", sql.SEARCH_MEMORY, vector, limit, _filters_json(filters), on_primary=on_primary
         )
         return [MemoryMatch.from_record(r) for r in records]
 
@@ -81,13 +87,15 @@ class MemoryCalls(sql.SqlCaller):
         keyword_weight: float | None = None,
         rrf_k: int | None = None,
         keyword_ranking: str | None = None,
+        on_primary: bool = False,
     ) -> list[HybridMatch]:
         """Vector and keyword search, fused.
 
         ``embedding`` is the query's vector, or an embedder to compute it with (default: the
         ``Db``'s embedder). The keyword arguments tune the fusion (``fusion`` "convex" or "rrf",
         the leg weights, ``rrf_k``, ``keyword_ranking``); those left as None are not sent, so
-        the SQL function's defaults apply.
+        the SQL function's defaults apply. With a read pool (``read_url``) the search runs on
+        the replica; ``on_primary=True`` runs it on the primary (read-your-writes).
         """
         if embedding is None or isinstance(embedding, Embedder):
             vector = await self._vector(text, embedding)
@@ -109,14 +117,21 @@ class MemoryCalls(sql.SqlCaller):
         if tuning:
             query = sql.hybrid_search_tuned(tuple(tuning))
             tuning = {name: tuning[name] for name in sql.HYBRID_TUNING if name in tuning}
-        records = await self._send(
-            "fetch", query, text, vector, limit, _filters_json(filters), *tuning.values()
+        records = await self._send_read(
+            "fetch",
+            query,
+            text,
+            vector,
+            limit,
+            _filters_json(filters),
+            *tuning.values(),
+            on_primary=on_primary,
         )
         return [HybridMatch.from_record(r) for r in records]
 
     async def memory_overview(self) -> list[dict[str, Any]]:
         """Operator call: memory counts by memory_type and embedding_model (needs animus_ops)."""
-        return [dict(r) for r in await self._send("fetch", sql.MEMORY_OVERVIEW)]
+        return [dict(r) for r in await self._send_read("fetch", sql.MEMORY_OVERVIEW)]
 
     def _embedder(self, embedder: Embedder | None) -> Embedder:
         chosen = embedder or self.embedder

@@ -2,8 +2,8 @@
 
 Result models mirror ``animus.submit_result``, ``animus.work_delivery``, ``animus.memory_match``
 and ``animus.hybrid_match`` column for column, and are built from the record by column name.
-``from_record`` validates ``dict(record)``: pydantic-core's validator measured faster than
-``model_construct`` (WorkItem 3.1 µs against 12 µs; SubmitResult 1.6 µs against 4.2 µs).
+``from_record`` validates ``dict(record)``: pydantic-core's validator is faster than
+``model_construct``, which skips validation (docs/benchmarks.md, "Result models").
 Input models validate strictly (unknown fields are an error) before anything reaches the
 database.
 """

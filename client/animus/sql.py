@@ -149,7 +149,14 @@ class SqlCaller(ABC):
 
     @abstractmethod
     async def _send(self, method: FetchMethod, query: str, *args: Any) -> Any:
-        """Run ``query`` with asyncpg's ``method``; raise animus errors."""
+        """Run ``query`` with asyncpg's ``method`` on the primary; raise animus errors."""
+
+    @abstractmethod
+    async def _send_read(
+        self, method: FetchMethod, query: str, *args: Any, on_primary: bool = False
+    ) -> Any:
+        """Run a read-only ``query`` on the read pool (a replica) when there is one and
+        ``on_primary`` is false, else on the primary."""
 
 
 __all__ = [

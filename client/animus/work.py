@@ -189,8 +189,9 @@ class WorkCalls(sql.SqlCaller):
         return [SubmitResult.from_record(r) for r in records]
 
     async def queue_overview(self) -> list[dict[str, Any]]:
-        """Operator call: the rows of ``animus.queue_overview`` (needs animus_ops)."""
-        records = await self._send("fetch", sql.QUEUE_OVERVIEW)
+        """Operator call: the rows of ``animus.queue_overview`` (needs animus_ops); from the
+        read pool when there is one, so it may lag the primary by the replica's replay lag."""
+        records = await self._send_read("fetch", sql.QUEUE_OVERVIEW)
         return [dict(r) for r in records]
 
     async def queue_names(self) -> list[str]:

@@ -27,3 +27,16 @@ def database_url(server_url: str) -> Iterator[str]:
     """
     with _db.fresh_database(server_url, SESSION_EMBEDDING_DIM) as url:
         yield url
+
+
+#: The fixtures that need a PostgreSQL server; a test marked ``unit`` must use none of them.
+DATABASE_FIXTURES = frozenset({"server_url", "database_url"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        uses = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("unit") is not None and uses:
+            raise pytest.UsageError(
+                f"{item.nodeid} is marked unit (no database) but uses {', '.join(sorted(uses))}"
+            )

@@ -10,6 +10,8 @@ from animus.errors import ConfigError, ProviderError
 
 from .openai_server import CHAT, OpenAIServer, chat_response, error_body, openai_server
 
+pytestmark = pytest.mark.unit  # no database: the fast lane (pytest -m unit)
+
 __all__ = ["openai_server"]
 
 

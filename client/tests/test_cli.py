@@ -29,6 +29,7 @@ def animus(
     env: dict[str, str] | None = None,
     stdin: str = "",
     sub: bool = False,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the CLI: ``sub=True`` as ``python -m animus`` in a subprocess (the real entry point,
     exit code and stderr); otherwise ``main()`` in this process with stdio captured, which
@@ -41,7 +42,7 @@ def animus(
             capture_output=True,
             text=True,
             env={**os.environ, **(env or {})},
-            cwd=_db.ROOT,
+            cwd=cwd or _db.ROOT,
             timeout=120,
             check=False,
         )
@@ -106,6 +107,7 @@ def _leaf_commands() -> list[list[str]]:
     return leaves
 
 
+@pytest.mark.unit
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     leaves = _leaf_commands()
     names = {" ".join(p) for p in leaves}
@@ -129,6 +131,7 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         )
 
 
+@pytest.mark.unit
 def test_top_level_help_as_a_subprocess() -> None:
     out = ok("--help", sub=True)
     for group in ("db", "work", "memory", "demo"):
@@ -146,13 +149,14 @@ def test_submit_merge_read_show_complete_overview(database_url: str, queue: str)
         "work", "submit", queue, "summarize", "--source", "agent-a",
         "--params", '{"doc": 42}', "--dedup-key", key, url=database_url, sub=True,
     )  # fmt: skip
-    assert first[0]["status"] == "queued" and first[0]["msg_id"] is not None
-    work_id = first[0]["work_id"]
+    # One item submitted: one JSON object, not a list of one.
+    assert first["status"] == "queued" and first["msg_id"] is not None
+    work_id = first["work_id"]
     second = as_json(
         "work", "submit", queue, "summarize", "--source", "agent-b",
         "--dedup-key", key, "--trigger-info", "webhook", url=database_url,
     )  # fmt: skip
-    assert second[0]["status"] == "merged" and second[0]["merged_into"] == work_id
+    assert second["status"] == "merged" and second["merged_into"] == work_id
 
     table = ok("work", "overview", url=database_url)
     assert queue in table and "queue_name" in table.splitlines()[0]
@@ -181,7 +185,7 @@ def test_submit_merge_read_show_complete_overview(database_url: str, queue: str)
 
 def test_fail_to_dead_then_requeue(database_url: str, queue: str) -> None:
     submitted = as_json("work", "submit", queue, "fetch", "--max-attempts", "1", url=database_url)
-    work_id = submitted[0]["work_id"]
+    work_id = submitted["work_id"]
     as_json("work", "read", queue, url=database_url)
     failed = as_json("work", "fail", work_id, "HTTP 503", url=database_url)
     assert failed == {"work_id": work_id, "state": "dead"}
@@ -324,7 +328,7 @@ def test_memory_import_jsonl_and_markdown(database_url: str, tmp_path: Path) -> 
 
 
 def test_database_error_is_one_line_plus_hint(database_url: str, queue: str) -> None:
-    work_id = as_json("work", "submit", queue, "x", url=database_url)[0]["work_id"]
+    work_id = as_json("work", "submit", queue, "x", url=database_url)["work_id"]
     proc = animus("work", "complete", work_id, url=database_url, sub=True)
     assert_one_line_error(proc, 1, f"work item {work_id} is queued")
     debug = animus("work", "complete", work_id, "--debug", url=database_url, sub=True)
@@ -367,6 +371,7 @@ def test_db_commands_delegate_to_script_db(tmp_path: Path) -> None:
     assert_one_line_error(outside, 1, "not an animus checkout")
 
 
+@pytest.mark.unit
 def test_demo_help_names_what_it_does() -> None:
     text = ok("demo", "--help")
     assert "dedup" in text and "hybrid search" in text and "trace tree" in text
@@ -418,3 +423,164 @@ def test_worker_fails_items_whose_handler_raises(database_url: str, queue: str) 
     assert dead["state"] == "dead" and dead["outcome_error"] == "ValueError: no good"
     bad = animus("work", "run", queue, "--handler", "no_such_module:x", url=database_url)
     assert_one_line_error(bad, 2, "--handler")
+
+
+# --- the first hour: what a new user runs into ---------------------------------------------------
+
+
+def test_the_cli_reads_dotenv(database_url: str, queue: str, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"DATABASE_URL={database_url}\n", encoding="utf-8")
+    # ANIMUS_HOME: the embedded cluster is there to fall back on, and must not be used.
+    env = {"ANIMUS_HOME": str(_db.ROOT), "DATABASE_URL": "", "ANIMUS_DATABASE_URL": ""}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ANIMUS_DATABASE_URL")
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "animus", "work", "overview", "--json"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env={**clean, "ANIMUS_HOME": env["ANIMUS_HOME"]},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert queue in {row["queue_name"] for row in json.loads(proc.stdout)}
+    # The environment wins over .env.
+    bare = _db.with_database(database_url, "postgres")
+    over = subprocess.run(
+        [sys.executable, "-m", "animus", "work", "overview"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env={**clean, "DATABASE_URL": bare},
+    )  # fmt: skip
+    assert over.returncode == 1 and "not deployed" in over.stderr
+    # .env copied from .env.example as is: the error says where the URL came from.
+    example = (_db.ROOT / ".env.example").read_text(encoding="utf-8")
+    (tmp_path / ".env").write_text(example, encoding="utf-8")
+    copied = subprocess.run(
+        [sys.executable, "-m", "animus", "work", "overview"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, env=clean,
+    )  # fmt: skip
+    assert_one_line_error(copied, 1, "cannot reach PostgreSQL")
+    assert "the URL from DATABASE_URL (from .env) right?" in copied.stderr
+
+
+def test_sqlalchemy_style_url(database_url: str, queue: str) -> None:
+    url = database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    assert queue in {r["queue_name"] for r in as_json("work", "overview", url=url)}
+
+
+def test_unknown_queue_hints_at_the_cli_command(database_url: str) -> None:
+    name = f"cli_missing_{uuid.uuid4().hex[:8]}"
+    proc = animus("work", "submit", name, "x", url=database_url)
+    assert_one_line_error(proc, 3, f"unknown queue '{name}'")
+    hint = proc.stderr.splitlines()[1]
+    assert (
+        hint
+        == f"hint: create it first: animus work create-queue {name} (or submit with --create-queue)"
+    )
+    read = animus("work", "read", name, url=database_url)
+    assert read.stderr.splitlines()[1] == f"hint: create it first: animus work create-queue {name}"
+    # In psql the server's own hint, in SQL, is what one gets.
+    sql = subprocess.run(
+        ["psql", "-X", "-At", "-c", f"SELECT animus.read_work('{name}', 30, 1)"],
+        env=_db.libpq_env(database_url), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert f"SELECT animus.create_queue('{name}')" in sql.stderr
+
+
+def test_settling_a_queued_item_hints_at_show(database_url: str, queue: str) -> None:
+    work_id = as_json("work", "submit", queue, "x", url=database_url)["work_id"]
+    proc = animus("work", "complete", work_id, url=database_url)
+    assert_one_line_error(proc, 1, "is queued")
+    assert f"animus work show {work_id}" in proc.stderr.splitlines()[1]
+
+
+def test_dimension_mismatch_hint_names_a_path_that_works(server_url: str) -> None:
+    with _db.fresh_database(server_url, 3) as url:
+        proc = animus("memory", "add", "some text", "--type", "note", url=url)
+    assert_one_line_error(proc, 2, "3-dimensional")
+    hint = proc.stderr.splitlines()[1]
+    assert "ANIMUS_EMBEDDING_DIM=384 script/db deploy NAME" in hint
+    assert "3-dimensional" in hint and "new" in hint
+
+
+def test_missing_database_and_wrong_password_get_hints(server_url: str) -> None:
+    missing = _db.with_database(server_url, f"no_such_db_{uuid.uuid4().hex[:8]}")
+    proc = animus("work", "overview", url=missing)
+    assert_one_line_error(proc, 1, "does not exist")
+    assert "script/db deploy NAME" in proc.stderr
+
+    env = _db.libpq_env(server_url)
+    host = env.get("PGHOST", "localhost")
+    host = "localhost" if host.startswith("/") else host
+    wrong = (
+        f"postgresql://{env.get('PGUSER', 'postgres')}:not-the-password@{host}:"
+        f"{env.get('PGPORT', '5432')}/postgres"
+    )
+    proc = animus("work", "overview", url=wrong)
+    assert_one_line_error(proc, 1, "password authentication failed")
+    assert "password" in proc.stderr.splitlines()[1]
+    assert "not-the-password" not in proc.stderr
+
+
+def test_unreachable_openai_base_url_is_named(database_url: str) -> None:
+    env = {
+        "OPENAI_API_KEY": "sk-cli-secret",
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+        "ANIMUS_LLM_MAX_RETRIES": "0",
+    }
+    proc = animus("memory", "search", "x", "--embedder", "openai", url=database_url, env=env)
+    assert_one_line_error(proc, 1, "cannot reach http://127.0.0.1:9/v1")
+    assert "OPENAI_BASE_URL" in proc.stderr and "sk-cli-secret" not in proc.stderr
+
+
+def test_every_documented_exit_code(database_url: str, queue: str) -> None:
+    """0, 1, 2, 3 and 141 here; 130 in test_cli_unit, "not running" in test_script_db."""
+    from .test_cli_unit import readme_exit_codes
+
+    seen: dict[int, str] = {}
+    seen[animus("work", "overview", url=database_url).returncode] = "overview"
+    seen[animus("work", "overview", url="postgresql://x@127.0.0.1:9/x").returncode] = "down"
+    seen[animus("work", "show", "not-a-uuid", url=database_url).returncode] = "usage"
+    seen[animus("work", "show", str(uuid.uuid4()), url=database_url).returncode] = "unknown"
+    big = json.dumps({"blob": "x" * 200_000})
+    work_id = as_json("work", "submit", queue, "big", "--params", big, url=database_url)["work_id"]
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "animus", "work", "show", work_id, "--json", "--url", database_url],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=_db.ROOT,
+    )  # fmt: skip
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()  # the `| head` that went away
+    stderr = reader.stderr.read()
+    seen[reader.wait(timeout=120)] = "pipe"
+    assert b"Traceback" not in stderr and b"Exception ignored" not in stderr, stderr
+    assert set(seen) | {130} == set(readme_exit_codes()), seen
+
+
+def test_ctrl_c_in_db_psql_cancels_the_query_not_the_session() -> None:
+    script_db = str(_db.ROOT / "script" / "db")
+    if subprocess.run([script_db, "status"], capture_output=True, check=False).returncode != 0:
+        pytest.skip("the embedded cluster is not running (script/test starts it)")
+    cluster = subprocess.run(
+        [script_db, "url", "postgres"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    tag = f"cli_ctrl_c_{uuid.uuid4().hex[:8]}"
+    # Its own session: the test sends SIGINT to the group, as a terminal's Ctrl-C does.
+    query = f"SELECT pg_sleep(120) /* {tag} */"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "animus", "db", "psql", "-X", "-c", query],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=_db.ROOT,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        seen = "0"
+        while seen == "0" and proc.poll() is None:
+            seen = _db.psql(
+                cluster,
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                f"AND query LIKE '%{tag}%' AND pid <> pg_backend_pid()",
+            )
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "canceling statement due to user request" in stderr, stderr
+    assert proc.returncode == 1 and "interrupted" not in stderr, (proc.returncode, stderr)

@@ -10,6 +10,8 @@ import pytest
 from animus import Config
 from animus.errors import ConfigError
 
+pytestmark = pytest.mark.unit  # no database: the fast lane (pytest -m unit)
+
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_URL = "postgresql://agent:pg-secret-pw@db.internal:5432/animus"
 

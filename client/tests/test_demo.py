@@ -72,12 +72,14 @@ def test_demo_shows_merge_worker_search_and_trace(fresh_url: str) -> None:
     # Step 6: a trace tree, rooted at the demo span, with the worker's process spans nested
     # under it and the database calls under those.
     tree = out.split("6. Trace tree", 1)[1].splitlines()
-    assert any(line.startswith("   animus demo  ") for line in tree)
+    # (animus.telemetry.render_span_tree: "trace 1", then the root one level in)
+    assert tree[1] == "   trace 1" and tree[2].startswith("     animus demo  ")
     process = [line for line in tree if "process demo [work " in line]
     # (indentation: 3 for the section, 2 per level; exact depths below the process spans are
     # left open, since client spans may wrap the database calls)
-    assert len(process) == 4 and all(line.startswith("       process") for line in process)
-    assert any(re.match(r"^ {9,}SELECT animus.complete_work", line) for line in tree)
+    assert len(process) == 4 and all(line.startswith("         process") for line in process)
+    assert all("-> linked to 'send demo' (trace 1)" in line for line in process)
+    assert any(re.match(r"^ {11,}SELECT animus.complete_work", line) for line in tree)
     assert any("SELECT animus.submit_work" in line for line in tree)
     assert any("SELECT animus.hybrid_search" in line for line in tree)
 

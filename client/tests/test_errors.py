@@ -21,10 +21,12 @@ def documented_codes() -> dict[str, str]:
     return dict(re.findall(r"^\| `(AN\d{3})` \| `(\w+)` \|", text, flags=re.MULTILINE))
 
 
+@pytest.mark.unit
 def test_docs_list_the_project_codes() -> None:
     assert len(documented_codes()) >= 14
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("sqlstate", sorted(documented_codes()))
 def test_each_documented_code_has_its_documented_class(sqlstate: str) -> None:
     name = documented_codes()[sqlstate]
@@ -116,6 +118,7 @@ async def test_a_missing_privilege_is_permission_denied(conn: asyncpg.Connection
     assert error.sqlstate == "42501"
 
 
+@pytest.mark.unit
 def test_invalid_inputs_share_a_base_class() -> None:
     for name in ("InvalidQueueName", "InvalidParams", "UnknownFilterKey", "InvalidEmbedding"):
         assert issubclass(getattr(errors, name), errors.InvalidInput)

@@ -8,6 +8,8 @@ import pytest
 
 from animus.local_embedder import LocalEmbedder
 
+pytestmark = pytest.mark.unit  # no database: the fast lane (pytest -m unit)
+
 
 @pytest.fixture(scope="module")
 def embedder() -> LocalEmbedder:

@@ -49,9 +49,10 @@ class CountingDb(Db):
         super().__init__(*args, **kwargs)
         self.sent: list[str] = []
 
-    async def _send(self, method: FetchMethod, query: str, *args: Any) -> Any:
+    async def _run(self, executor: Any, method: FetchMethod, query: str, *args: Any) -> Any:
+        # _run is the one exit of every statement, to the primary or the read pool.
         self.sent.append(query)
-        return await super()._send(method, query, *args)
+        return await super()._run(executor, method, query, *args)
 
 
 @pytest.fixture(scope="module")

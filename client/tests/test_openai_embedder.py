@@ -12,6 +12,8 @@ from animus.errors import ConfigError, EmbeddingDimensionMismatch, ProviderError
 
 from .openai_server import EMBEDDINGS, OpenAIServer, error_body, fake_embedding, openai_server
 
+pytestmark = pytest.mark.unit  # no database: the fast lane (pytest -m unit)
+
 __all__ = ["openai_server"]
 
 

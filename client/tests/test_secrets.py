@@ -223,6 +223,7 @@ async def test_api_keys_never_show_in_provider_errors(
     evidence.assert_clean()
 
 
+@pytest.mark.unit
 def test_config_reprs_and_errors_hide_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"postgresql://agent:{DB_PASSWORD}@db.example.invalid:5432/animus"
     config = Config(database_url=url, openai_api_key=OPENAI_KEY, anthropic_api_key=ANTHROPIC_KEY)

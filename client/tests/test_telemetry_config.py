@@ -13,6 +13,8 @@ from animus.telemetry.config import _otlp_span_exporter, otlp_protocol
 
 from .otlp_receiver import otlp_http_receiver
 
+pytestmark = pytest.mark.unit  # no database: the fast lane (pytest -m unit)
+
 
 def test_protocol_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_PROTOCOL", raising=False)

@@ -30,12 +30,10 @@ from animus.telemetry import (
     register_queue_gauges,
     start_chat_span,
     start_embedding_span,
-    start_receive_span,
-    start_send_span,
-    start_settle_span,
     start_work_span,
 )
 from animus.telemetry.genai import DURATION_BUCKETS, TOKEN_BUCKETS
+from animus.telemetry.wiring import WorkTelemetry
 
 from .otlp_receiver import otlp_http_receiver
 
@@ -77,6 +75,7 @@ def captured() -> Iterator[Captured]:
         yield Captured(guard, spans, reader, logs)
 
 
+@pytest.mark.unit
 def test_resource_names_service_and_version(captured: Captured) -> None:
     start_chat_span("m", "openai").end()
     (span,) = captured.spans.get_finished_spans()
@@ -85,6 +84,7 @@ def test_resource_names_service_and_version(captured: Captured) -> None:
     assert span.instrumentation_scope.schema_url == "https://opentelemetry.io/schemas/1.40.0"
 
 
+@pytest.mark.unit
 def test_chat_span_attributes_and_token_usage(captured: Captured) -> None:
     span = start_chat_span("gpt-4o", "openai")
     span.set_attribute("gen_ai.response.model", "gpt-4o-2024-08-06")
@@ -114,6 +114,7 @@ def test_chat_span_attributes_and_token_usage(captured: Captured) -> None:
     assert by_type["input"].attributes["gen_ai.response.model"] == "gpt-4o-2024-08-06"
 
 
+@pytest.mark.unit
 def test_operation_duration_buckets_and_error_type(captured: Captured) -> None:
     record_operation_duration("embeddings", "local", 0.05, model="all-MiniLM-L6-v2")
     record_operation_duration("chat", "openai", 2.0, model="gpt-4o", error_type="APITimeoutError")
@@ -126,6 +127,7 @@ def test_operation_duration_buckets_and_error_type(captured: Captured) -> None:
     assert points["embeddings"].attributes["gen_ai.request.model"] == "all-MiniLM-L6-v2"
 
 
+@pytest.mark.unit
 def test_genai_operation_records_failure(captured: Captured) -> None:
     class RateLimitError(Exception):
         pass
@@ -142,6 +144,7 @@ def test_genai_operation_records_failure(captured: Captured) -> None:
     assert point.count == 1
 
 
+@pytest.mark.unit
 def test_genai_operation_success(captured: Captured) -> None:
     with genai_operation("embeddings", "mini", "local") as op:
         op.set_response_model("mini-v2")
@@ -160,18 +163,20 @@ def _traceparent(span: trace.Span) -> str:
     return f"00-{ctx.trace_id:032x}-{ctx.span_id:016x}-{ctx.trace_flags:02x}"
 
 
+@pytest.mark.unit
 def test_work_spans_link_process_to_submitter(captured: Captured) -> None:
+    # send, receive and settle as Db opens them (WorkTelemetry); process as a worker does.
+    work = WorkTelemetry()
     work_id = uuid.uuid4()
-    send = start_send_span("jobs", "summarise")
-    send.set_attribute("messaging.message.id", "7")
-    send.end()
-    receive = start_receive_span("jobs")
-    with trace.use_span(receive, end_on_exit=True):
+    with work.send(["jobs"], "summarise", None) as sending:
+        sending.set("messaging.message.id", "7")
+    send = sending.span
+    with work.receive("jobs"):
         process = start_work_span("summarise", work_id, _traceparent(send), queue="jobs", msg_id=7)
         with trace.use_span(process, end_on_exit=True):
             record_work_lifecycle(work_id, "queued", "running", work_type="summarise")
-            settle = start_settle_span("jobs", work_id, "complete", msg_id=7)
-            settle.end()
+            with work.settle("complete", work_id, "jobs", 7):
+                pass
     spans = {s.name.split()[0]: s for s in captured.spans.get_finished_spans()}
     assert spans["send"].kind is SpanKind.PRODUCER
     assert spans["receive"].kind is SpanKind.CLIENT
@@ -207,11 +212,13 @@ def test_work_spans_link_process_to_submitter(captured: Captured) -> None:
     }
 
 
+@pytest.mark.unit
 def test_process_span_can_parent_on_submitter_and_ignores_bad_traceparent(
     captured: Captured,
 ) -> None:
-    send = start_send_span("jobs")
-    send.end()
+    with WorkTelemetry().send(["jobs"], None, None) as sending:
+        pass
+    send = sending.span
     child = start_work_span("t", "id-1", _traceparent(send), parent_on_submitter=True)
     child.end()
     orphan = start_work_span("t", "id-2", "00-not-a-traceparent")
@@ -222,6 +229,7 @@ def test_process_span_can_parent_on_submitter_and_ignores_bad_traceparent(
     assert orphan.name == "process t"  # type: ignore[attr-defined]
 
 
+@pytest.mark.unit
 def test_queue_gauges_read_the_supplied_overview(captured: Captured) -> None:
     rows = [
         {
@@ -243,6 +251,7 @@ def test_queue_gauges_read_the_supplied_overview(captured: Captured) -> None:
     assert age.value == 4.5 and age.attributes["messaging.destination.name"] == "jobs"
 
 
+@pytest.mark.unit
 def test_logging_is_bridged_with_trace_ids(captured: Captured) -> None:
     log = logging.getLogger("animus.test")
     log.setLevel(logging.INFO)
@@ -257,6 +266,7 @@ def test_logging_is_bridged_with_trace_ids(captured: Captured) -> None:
     assert record.log_record.span_id == span.get_span_context().span_id
 
 
+@pytest.mark.unit
 def test_disabled_exports_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
     spans = InMemorySpanExporter()

@@ -26,6 +26,7 @@ def tracer() -> TracerProvider:
     return TracerProvider()
 
 
+@pytest.mark.unit
 def test_keys_sorted_values_encoded_and_quoted() -> None:
     comment = format_sql_comment(
         {
@@ -41,6 +42,7 @@ def test_keys_sorted_values_encoded_and_quoted() -> None:
     )
 
 
+@pytest.mark.unit
 def test_single_quote_is_encoded_and_empty_values_dropped() -> None:
     assert format_sql_comment({"application": "it's", "tracestate": ""}) == (
         "/*application='it%27s'*/"
@@ -48,6 +50,7 @@ def test_single_quote_is_encoded_and_empty_values_dropped() -> None:
     assert format_sql_comment({}) == ""
 
 
+@pytest.mark.unit
 def test_comment_goes_before_trailing_semicolon() -> None:
     fields = {"application": "a"}
     assert add_sql_comment("SELECT 1;  \n", fields) == "SELECT 1/*application='a'*/;"
@@ -57,11 +60,13 @@ def test_comment_goes_before_trailing_semicolon() -> None:
     )
 
 
+@pytest.mark.unit
 def test_statement_with_comment_is_left_alone() -> None:
     for sql in ("SELECT 1 /* mine */", "SELECT 1 -- mine", "/*a='b'*/ SELECT 1"):
         assert add_sql_comment(sql, {"application": "a"}) == sql
 
 
+@pytest.mark.unit
 def test_comment_carries_the_current_sampled_span(tracer: TracerProvider) -> None:
     commenter = SqlCommenter(application="animus-test", db_driver="asyncpg:x")
     with tracer.get_tracer("t").start_as_current_span("op") as span:
@@ -73,6 +78,7 @@ def test_comment_carries_the_current_sampled_span(tracer: TracerProvider) -> Non
     )
 
 
+@pytest.mark.unit
 def test_tracestate_is_carried() -> None:
     ctx = SpanContext(
         0xABC,
@@ -89,6 +95,7 @@ def test_tracestate_is_carried() -> None:
     assert "tracestate='rojo%3D00f067aa0ba902b7'" in sql
 
 
+@pytest.mark.unit
 def test_no_comment_without_span_unsampled_or_off(tracer: TracerProvider) -> None:
     commenter = SqlCommenter()
     assert commenter.comment("SELECT 1") == "SELECT 1"

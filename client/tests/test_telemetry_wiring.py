@@ -412,6 +412,7 @@ def genai_attributes(span: ReadableSpan) -> dict[str, Any]:
     return {k: v for k, v in (span.attributes or {}).items() if k.startswith("gen_ai.")}
 
 
+@pytest.mark.unit
 async def test_openai_embedder_span_and_metrics(
     openai_server: OpenAIServer, telemetry: Telemetry
 ) -> None:
@@ -435,6 +436,7 @@ async def test_openai_embedder_span_and_metrics(
     assert duration.count == 1 and "error.type" not in duration.attributes
 
 
+@pytest.mark.unit
 async def test_openai_embedder_failure_has_error_type(
     openai_server: OpenAIServer, telemetry: Telemetry
 ) -> None:
@@ -451,6 +453,7 @@ async def test_openai_embedder_failure_has_error_type(
     assert duration.attributes["error.type"] == "BadRequestError"
 
 
+@pytest.mark.unit
 async def test_chat_span_with_usage_and_cache_tokens(
     openai_server: OpenAIServer, telemetry: Telemetry
 ) -> None:
@@ -481,6 +484,7 @@ async def test_chat_span_with_usage_and_cache_tokens(
     assert by_type == {"input": 1200, "output": 40}
 
 
+@pytest.mark.unit
 async def test_chat_failure_has_error_type(
     openai_server: OpenAIServer, telemetry: Telemetry
 ) -> None:
@@ -601,3 +605,26 @@ async def test_render_span_tree_nests_and_shows_links(telemetry: Telemetry) -> N
             "      chat m [INTERNAL]  gen_ai.usage.input_tokens=3",
         ]
     )
+
+
+@pytest.mark.unit
+async def test_render_span_tree_with_timings_folds_repeated_leaves(telemetry: Telemetry) -> None:
+    tracer = telemetry.tracer()
+    with tracer.start_as_current_span("worker"):
+        for _ in range(3):
+            with tracer.start_as_current_span("poll"):
+                pass
+        with tracer.start_as_current_span("process") as failing:
+            failing.set_status(StatusCode.ERROR)
+    plain = render_span_tree(telemetry.finished(), label=lambda s: s.name)
+    assert plain.splitlines() == ["trace 1", "  worker", "    poll", "    poll", "    poll",
+                                  "    process"]  # fmt: skip
+    lines = render_span_tree(
+        telemetry.finished(), label=lambda s: s.name, timings=True, fold=True
+    ).splitlines()
+    assert [re.sub(r"\d+\.\d ms", "T ms", line) for line in lines] == [
+        "trace 1",
+        "  worker  T ms",
+        "    poll (x3)  T ms",
+        "    process  T ms ERROR",
+    ]

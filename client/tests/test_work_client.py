@@ -96,6 +96,7 @@ async def test_submit_to_an_unknown_queue(db: CountingDb) -> None:
     assert caught.value.sqlstate == "AN002"
 
 
+@pytest.mark.unit
 def test_new_work_item_rejects_unknown_fields() -> None:
     with pytest.raises(pydantic.ValidationError):
         NewWorkItem(queue_name="q", work_type="w", source="s", prio=3)  # type: ignore[call-arg]

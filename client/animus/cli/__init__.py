@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 import os
 import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from ._args import FORMATTER, common_options, opt
+from ._args import FORMATTER, Handler, common_options, opt
 from ._errors import (
     EPILOG,
     EXIT_INTERRUPTED,
@@ -62,10 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = bool(opt(args, "debug", False))
     out = Output(bool(opt(args, "json", False)))
     try:
-        result = args.func(args, out)
-        if inspect.iscoroutine(result):
-            result = asyncio.run(result)
-        return int(result)
+        handler: Handler = args.func
+        result = handler(args, out)
+        return result if isinstance(result, int) else asyncio.run(result)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -74,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_PIPE
     except Exception as exc:
-        report_error(exc, debug)
+        report_error(exc, debug, args)
         return exit_code(exc)
 
 

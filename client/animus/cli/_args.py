@@ -7,14 +7,15 @@ import functools
 import json
 import textwrap
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ._errors import EPILOG
+from ._output import Output
 
-#: What a command's handler is: ``(args, out) -> exit code``, a coroutine for the commands
-#: that talk to the database.
-Handler = Callable[..., Any]
+#: A command's handler: ``(args, out)`` returns the exit code, or a coroutine that returns it
+#: (the commands that talk to the database), which ``main`` runs in a new event loop.
+Handler = Callable[[argparse.Namespace, Output], int | Coroutine[Any, Any, int]]
 
 FORMATTER = argparse.RawDescriptionHelpFormatter
 

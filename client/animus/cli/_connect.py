@@ -3,29 +3,91 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
-from ..config import Config
+from ..config import Config, database_url_from_env, normalize_database_url
 from ..db import Db
 from ..embeddings import Embedder, OpenAIEmbedder, local_embedder_class
+from ..errors import ConfigError, ConnectionError
 from . import _repo
 from ._args import opt
 from ._errors import UsageError
 
+#: The origin of the URL ``script/db url`` prints, the CLI's last resort.
+EMBEDDED = "the embedded cluster's URL"
 
-def resolve_url(args: argparse.Namespace) -> str:
-    url = (
-        opt(args, "url")
-        or os.environ.get("ANIMUS_DATABASE_URL")
-        or os.environ.get("DATABASE_URL")
-        or _repo.embedded_url()
+
+@dataclass(frozen=True)
+class Target:
+    """The database URL and where it came from (``--url``, an environment variable, ``.env``,
+    or the embedded cluster)."""
+
+    url: str = field(repr=False)  # it may hold a password
+    origin: str
+
+    @classmethod
+    def checked(cls, url: str, origin: str) -> Target:
+        """The target, its URL normalised; ``ConfigError`` names ``origin``, not the URL."""
+        try:
+            return cls(normalize_database_url(url, name=origin), origin)
+        except ConfigError as exc:
+            exc.hint = (
+                f"fix {origin}: postgresql://USER:PASSWORD@HOST:PORT/DATABASE, with a password "
+                "percent-encoded (urllib.parse.quote(password, safe=''))"
+            )
+            raise
+
+    @property
+    def embedded(self) -> bool:
+        return self.origin == EMBEDDED
+
+
+def resolve_target(args: argparse.Namespace) -> Target:
+    """``--url``; else ``ANIMUS_DATABASE_URL`` or ``DATABASE_URL`` from the environment, then
+    from ``.env`` in the working directory (as ``Config`` reads them); else the embedded
+    cluster of the checkout."""
+    given = opt(args, "url")
+    if given:
+        return Target.checked(str(given), "--url")
+    for name in ("ANIMUS_DATABASE_URL", "DATABASE_URL"):
+        if os.environ.get(name):
+            return Target.checked(os.environ[name], name)
+    from_file = database_url_from_env(".env")
+    if from_file:
+        return Target.checked(from_file, "DATABASE_URL (from .env)")
+    embedded = _repo.embedded_url()
+    if embedded:
+        return Target.checked(embedded, EMBEDDED)
+    raise UsageError(
+        "no database: pass --url or set DATABASE_URL",
+        hint="inside an animus checkout the default is the embedded cluster (animus db url)",
     )
-    if not url:
-        raise UsageError(
-            "no database: pass --url or set DATABASE_URL",
-            hint="inside an animus checkout the default is the embedded cluster (animus db url)",
-        )
-    return str(url)
+
+
+@contextlib.contextmanager
+def cluster_errors(target: Target) -> Iterator[None]:
+    """A failed connection to the embedded cluster because it is stopped is "not running"
+    (exit 3), with the command that starts it; any other failed connection names where its URL
+    came from."""
+    try:
+        yield
+    except ConnectionError as exc:
+        if target.embedded and not _repo.cluster_running():
+            raise _repo.ClusterNotRunning(
+                "the embedded cluster is not running (no --url or DATABASE_URL given)",
+                hint="start it: animus db start (or pass --url / set DATABASE_URL)",
+            ) from exc
+        if not target.embedded and exc.hint is None:
+            # Say where the URL came from: a .env copied from .env.example, or a stale
+            # DATABASE_URL, is the usual cause.
+            exc.hint = (
+                f"is PostgreSQL running, and is the URL from {target.origin} right? The "
+                "embedded cluster: animus db start, and animus db url prints its URL"
+            )
+        raise
 
 
 def make_embedder(kind: str, url: str, dimensions: int) -> Embedder:
@@ -45,12 +107,13 @@ def make_embedder(kind: str, url: str, dimensions: int) -> Embedder:
 
 async def connect(args: argparse.Namespace, *, embedder: bool = False) -> Db:
     """Connect with the health check; with ``embedder``, also check its dimension."""
-    url = resolve_url(args)
-    db = await Db.connect(url, min_size=1, max_size=2)
+    target = resolve_target(args)
+    with cluster_errors(target):
+        db = await Db.connect(target.url, min_size=1, max_size=2)
     if embedder:
         try:
             db.embedder = make_embedder(
-                opt(args, "embedder") or "local", url, await db.embedding_dim()
+                opt(args, "embedder") or "local", target.url, await db.embedding_dim()
             )
             await db.check()
         except BaseException:
@@ -59,4 +122,4 @@ async def connect(args: argparse.Namespace, *, embedder: bool = False) -> Db:
     return db
 
 
-__all__ = ["connect", "make_embedder", "resolve_url"]
+__all__ = ["EMBEDDED", "Target", "cluster_errors", "connect", "make_embedder", "resolve_target"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import traceback
 
@@ -13,6 +14,8 @@ from ..errors import (
     InvalidInput,
     NotFound,
 )
+from ._hints import cli_hint
+from ._repo import ClusterNotRunning
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -25,9 +28,9 @@ EPILOG = """\
 exit codes:
   0    success
   1    error: the database refused the call or cannot be reached, the schema is not
-       deployed, a provider failed, or the configuration is incomplete
-  2    bad arguments: an invalid command line, or arguments the database rejects as
-       invalid (SQLSTATE AN001, AN005-AN008, AN010-AN014)
+       deployed, a provider failed, or the configuration is invalid
+  2    bad arguments: an invalid command line or input file, or arguments the database
+       rejects as invalid (SQLSTATE AN001, AN005-AN008, AN010-AN014)
   3    not found or not running: an unknown queue or work item (AN002, AN003), a missing
        file, or the embedded cluster is not running (animus db status, psql, deploy)
   130  interrupted (Ctrl-C)
@@ -37,11 +40,13 @@ A failure prints "error: <message>" and, when there is one, "hint: <hint>" on st
 --debug adds the traceback.
 
 environment:
-  DATABASE_URL, ANIMUS_DATABASE_URL  the database when --url is not given (default: the
-                                     embedded cluster, `script/db url`, in a checkout)
+  DATABASE_URL, ANIMUS_DATABASE_URL  the database when --url is not given, from the
+                                     environment or ./.env (default: the embedded
+                                     cluster, `script/db url`, in a checkout)
   ANIMUS_HOME                        the animus checkout (default: found from the working
                                      directory or from this package's location)
-  ANIMUS_PGPORT                      the embedded cluster's port (see script/db)
+  ANIMUS_PGPORT                      the embedded cluster's port when it is first started
+                                     (script/db start remembers it)
   OPENAI_API_KEY, OPENAI_BASE_URL,   for --embedder openai (the dimension defaults to the
   ANIMUS_EMBEDDING_MODEL,            database's animus.embedding_dim())
   ANIMUS_EMBEDDING_DIMENSIONS
@@ -53,7 +58,7 @@ class UsageError(AnimusError):
 
 
 def exit_code(exc: BaseException) -> int:
-    if isinstance(exc, NotFound | FileNotFoundError):
+    if isinstance(exc, NotFound | FileNotFoundError | ClusterNotRunning):
         return EXIT_NOT_FOUND
     if isinstance(exc, InvalidInput | InvalidImportFile | UsageError):
         return EXIT_USAGE
@@ -68,8 +73,9 @@ _DEFAULT_HINTS: list[tuple[type[BaseException], str]] = [
 ]
 
 
-def report_error(exc: BaseException, debug: bool) -> None:
-    """``error: <message>`` and ``hint: <hint>`` on stderr, each on one line."""
+def report_error(exc: BaseException, debug: bool, args: argparse.Namespace | None = None) -> None:
+    """``error: <message>`` and ``hint: <hint>`` on stderr, each on one line; ``args`` (the
+    command that failed) lets the hint name the CLI command that fixes it."""
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
     if isinstance(exc, ConfigError):
@@ -80,7 +86,7 @@ def report_error(exc: BaseException, debug: bool) -> None:
         message = str(exc)
     else:
         message = f"{type(exc).__name__}: {exc}"
-    hint = exc.hint if isinstance(exc, AnimusError) else None
+    hint = cli_hint(exc, args) or (exc.hint if isinstance(exc, AnimusError) else None)
     if hint is None:
         hint = next((h for cls, h in _DEFAULT_HINTS if isinstance(exc, cls)), None)
     if hint is None and not isinstance(exc, AnimusError | OSError) and not debug:

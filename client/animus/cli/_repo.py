@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -14,6 +15,10 @@ NOT_RUNNING = 3
 
 class NotACheckout(AnimusError):
     """The command needs the animus source tree (``script/db``) and none was found."""
+
+
+class ClusterNotRunning(AnimusError):
+    """The command defaults to the embedded cluster, and it is not running (exit 3)."""
 
 
 def _is_root(path: Path) -> bool:
@@ -52,13 +57,17 @@ def script_db(*args: str, capture: bool = False) -> subprocess.CompletedProcess[
     """Run ``script/db ARGS`` of the checkout (its output goes to the terminal unless
     ``capture``)."""
     root = require_root()
-    return subprocess.run(
-        [str(root / "script" / "db"), *args],
-        cwd=root,
-        text=True,
-        capture_output=capture,
-        check=False,
-    )
+    command = [str(root / "script" / "db"), *args]
+    if capture:
+        return subprocess.run(command, cwd=root, text=True, capture_output=True, check=False)
+    # Ctrl-C at the terminal reaches the child too (psql cancels its query with it); the CLI
+    # must not die of it and take the child down, so it waits for the child's own exit. A
+    # Python handler, unlike SIG_IGN, is not inherited: the child keeps the default action.
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
+    try:
+        return subprocess.run(command, cwd=root, text=True, check=False)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def embedded_url() -> str | None:
@@ -70,4 +79,18 @@ def embedded_url() -> str | None:
     return url if proc.returncode == 0 and url else None
 
 
-__all__ = ["NOT_RUNNING", "NotACheckout", "embedded_url", "find_root", "require_root", "script_db"]
+def cluster_running() -> bool:
+    """Whether ``script/db status`` finds the embedded cluster running."""
+    return script_db("status", capture=True).returncode == 0
+
+
+__all__ = [
+    "NOT_RUNNING",
+    "ClusterNotRunning",
+    "NotACheckout",
+    "cluster_running",
+    "embedded_url",
+    "find_root",
+    "require_root",
+    "script_db",
+]

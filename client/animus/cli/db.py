@@ -53,8 +53,8 @@ def configure_db_parser(groups: Any) -> None:
         "db",
         "manage the embedded PostgreSQL cluster (script/db)",
         "Manage the embedded PostgreSQL cluster of an animus checkout: data in "
-        ".local/pgdata, socket in .local/run, TCP on $ANIMUS_PGPORT (default 55432). Each "
-        "command runs script/db.",
+        ".local/pgdata, socket in .local/run, TCP on $ANIMUS_PGPORT (default 55432) when it is "
+        "first started, which it remembers. Each command runs script/db.",
     )
     cluster = common_options(database=False)
     add_command(

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ._args import add_command
-from ._connect import resolve_url
+from ._connect import cluster_errors, resolve_target
 from ._errors import EXIT_OK
 from ._output import Output
 
@@ -14,7 +14,9 @@ from ._output import Output
 async def demo(args: argparse.Namespace, out: Output) -> int:
     from ..demo import run_demo
 
-    await run_demo(resolve_url(args), queue=args.queue, out=out.out)
+    target = resolve_target(args)
+    with cluster_errors(target):
+        await run_demo(target.url, queue=args.queue, out=out.out)
     return EXIT_OK
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,16 @@ def _filters(args: argparse.Namespace) -> MemoryFilters:
         raise UsageError(f"bad filter {field}: {first['msg']}") from None
 
 
-async def add(args: argparse.Namespace, out: Output) -> int:
+# add and import read their input before the event loop starts: a blocking read inside a
+# coroutine would make Ctrl-C only cancel the task (asyncio's first SIGINT), not stop the read.
+
+
+def add(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
     content = sys.stdin.read() if args.content == "-" else args.content
+    return _add(args, out, content)
+
+
+async def _add(args: argparse.Namespace, out: Output, content: str) -> int:
     async with await connect(args, embedder=True) as db:
         (memory_id,) = await db.store_memories(
             [
@@ -52,11 +61,15 @@ async def add(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-async def import_(args: argparse.Namespace, out: Output) -> int:
+def import_(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
     # Parse the whole file before connecting: a bad line stores nothing.
     docs = load_import(args.path, args.memory_type, args.source)
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
+    return _import(args, out, docs)
+
+
+async def _import(args: argparse.Namespace, out: Output, docs: list[NewMemory]) -> int:
     async with await connect(args, embedder=True) as db:
         progress = Progress(len(docs), f"importing {args.path}")
         ids = await import_memories(db, docs, args.batch_size, on_batch=progress.advance)

@@ -43,7 +43,11 @@ async def submit(args: argparse.Namespace, out: Output) -> int:
                 delay_seconds=args.delay,
             )
         )
-    out.rows([result.model_dump()], SUBMIT_COLUMNS)
+    # One item in, one object out (a table row for people).
+    if out.as_json:
+        out.one(result.model_dump())
+    else:
+        out.rows([result.model_dump()], SUBMIT_COLUMNS)
     return EXIT_OK
 
 

@@ -19,9 +19,6 @@ from .work import (
     parse_traceparent,
     record_work_lifecycle,
     register_queue_gauges,
-    start_receive_span,
-    start_send_span,
-    start_settle_span,
     start_work_span,
 )
 
@@ -42,8 +39,5 @@ __all__ = [
     "render_span_tree",
     "start_chat_span",
     "start_embedding_span",
-    "start_receive_span",
-    "start_send_span",
-    "start_settle_span",
     "start_work_span",
 ]

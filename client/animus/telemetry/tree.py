@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import StatusCode
 
 __all__ = ["render_span_tree"]
 
@@ -30,18 +31,30 @@ def _short(value: object, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _ms(span: ReadableSpan) -> float:
+    return ((span.end_time or 0) - (span.start_time or 0)) / 1e6
+
+
 def render_span_tree(
     spans: Iterable[ReadableSpan],
     attributes: Sequence[str] = DEFAULT_ATTRIBUTES,
     *,
     statement_width: int = 60,
+    label: Callable[[ReadableSpan], str] | None = None,
+    timings: bool = False,
+    fold: bool = False,
 ) -> str:
     """The spans as one indented tree per trace, children in start order.
 
     Each line is ``name [KIND]`` plus the listed ``attributes`` present on the span (a long
-    ``db.statement`` is cut to ``statement_width``); a span with links gets ``-> linked to
-    <name>`` (or the span id when the linked span is not among ``spans``). Traces are numbered
-    in the order of their first span, so the output carries no ids and reads the same each run.
+    ``db.statement`` is cut to ``statement_width``), or ``label(span)`` when given; a span with
+    links gets ``-> linked to <name>`` (or the span id when the linked span is not among
+    ``spans``). Traces are numbered in the order of their first span, so the output carries no
+    ids and reads the same each run.
+
+    ``timings`` adds each span's duration (and ``ERROR`` for a failed span), which differ from
+    run to run: for people, not for comparisons. ``fold`` prints consecutive siblings with the
+    same line and no children or links once, as ``line (xN)`` with their summed duration.
     """
     spans = sorted(spans, key=lambda s: s.start_time or 0)
     by_id = {s.context.span_id: s for s in spans if s.context is not None}
@@ -59,9 +72,9 @@ def render_span_tree(
         if span.context is not None:
             trace_numbers.setdefault(span.context.trace_id, len(trace_numbers) + 1)
 
-    lines: list[str] = []
-
     def describe(span: ReadableSpan) -> str:
+        if label is not None:
+            return label(span)
         attrs = span.attributes or {}
         shown = [
             f"{key}={_short(attrs[key], statement_width)!s}"
@@ -71,6 +84,10 @@ def render_span_tree(
         text = f"{span.name} [{_kind(span)}]"
         if shown:
             text += "  " + " ".join(shown)
+        return text
+
+    def links(span: ReadableSpan) -> str:
+        text = ""
         for link in span.links:
             target = by_id.get(link.context.span_id)
             if target is not None:
@@ -80,10 +97,32 @@ def render_span_tree(
                 text += f"  -> linked to span {link.context.span_id:016x}"
         return text
 
-    def walk(span: ReadableSpan, depth: int) -> None:
-        lines.append("  " * depth + describe(span))
-        for child in children.get(span.context.span_id if span.context else 0, []):
-            walk(child, depth + 1)
+    def kids(span: ReadableSpan) -> list[ReadableSpan]:
+        return children.get(span.context.span_id, []) if span.context is not None else []
+
+    def foldable(span: ReadableSpan) -> bool:
+        return fold and not span.links and not kids(span)
+
+    lines: list[str] = []
+
+    def walk(siblings: Sequence[ReadableSpan], depth: int) -> None:
+        i = 0
+        while i < len(siblings):
+            span, text = siblings[i], describe(siblings[i])
+            j = i + 1
+            if foldable(span):
+                while j < len(siblings) and foldable(siblings[j]) and describe(siblings[j]) == text:
+                    j += 1
+            group = siblings[i:j]
+            if len(group) > 1:
+                text += f" (x{len(group)})"
+            if timings:
+                text += f"  {sum(_ms(s) for s in group):.1f} ms"
+                if any(s.status.status_code == StatusCode.ERROR for s in group):
+                    text += " ERROR"
+            lines.append("  " * depth + text + links(span))
+            walk(kids(span), depth + 1)
+            i = j
 
     current_trace: int | None = None
     for root in sorted(
@@ -94,5 +133,5 @@ def render_span_tree(
         if number != current_trace:
             lines.append(f"trace {number}")
             current_trace = number
-        walk(root, 1)
+        walk([root], 1)
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, Status, StatusCode
 
 from . import _state
 from .genai import ERROR_TYPE
@@ -25,10 +25,12 @@ from .work import (
     BATCH_MESSAGE_COUNT,
     MESSAGE_ID,
     WORK_ID,
-    WORK_TYPE,
-    _attributes,
+    SpanSpec,
     count_work_transition,
+    receive_span,
     record_work_lifecycle,
+    send_span,
+    settle_span,
 )
 
 if TYPE_CHECKING:
@@ -126,7 +128,8 @@ _UNSAMPLED = _UnsampledWorkSpan()
 def _skip() -> WorkSpan | None:
     """The shared stand-in when a real span would be wasted: no tracer provider (``_NO_SPAN``),
     or a current span that is not sampled (``_UNSAMPLED``: under the default parent-based
-    sampler its children are not sampled either, and creating them costs tens of µs)."""
+    sampler its children are not sampled either, and creating them is most of a call's client
+    CPU; docs/observability.md measures it)."""
     if not _state.tracing_active():
         return _NO_SPAN
     ctx = trace.get_current_span().get_span_context()
@@ -155,8 +158,10 @@ class WorkTelemetry:
         self._by_id: OrderedDict[str, _Delivered] = OrderedDict()
         self._by_msg: dict[tuple[str, int], str] = {}
 
-    def _start(self, name: str, kind: SpanKind, attributes: dict[str, Any]) -> WorkSpan:
-        return WorkSpan(_state.tracer().start_span(name, kind=kind, attributes=attributes))
+    def _start(self, spec: SpanSpec) -> WorkSpan:
+        return WorkSpan(
+            _state.tracer().start_span(spec.name, kind=spec.kind, attributes=spec.attributes)
+        )
 
     def send(self, queues: Iterable[str], work_type: str | None, count: int | None) -> WorkSpan:
         """``send {queue}`` (PRODUCER) around submit_work (``count`` None) or submit_batch."""
@@ -164,13 +169,7 @@ class WorkTelemetry:
         if skip is not None:
             return skip
         names = sorted(set(queues))
-        queue = names[0] if len(names) == 1 else None
-        attrs = _attributes("send", "send", queue or "", **{WORK_TYPE: work_type})
-        if queue is None:
-            del attrs["messaging.destination.name"]
-        if count is not None:
-            attrs[BATCH_MESSAGE_COUNT] = count
-        return self._start(f"send {queue}" if queue else "send", SpanKind.PRODUCER, attrs)
+        return self._start(send_span(names[0] if len(names) == 1 else None, work_type, count))
 
     def submitted(self, span: WorkSpan, result: SubmitResult) -> None:
         """The ids and outcome of a single submit, on its send span."""
@@ -185,9 +184,7 @@ class WorkTelemetry:
         skip = _skip()
         if skip is not None:
             return skip
-        return self._start(
-            f"receive {queue}", SpanKind.CLIENT, _attributes("receive", "receive", queue)
-        )
+        return self._start(receive_span(queue))
 
     def delivered(self, span: WorkSpan, items: list[WorkItem]) -> None:
         """Count the delivered items, record queued→running for each, remember them."""
@@ -220,19 +217,9 @@ class WorkTelemetry:
         known = self._by_id.get(key) if key is not None else None
         if known is not None:
             queue, msg_id = known.queue, known.msg_id
-        attrs = _attributes(
-            operation,
-            "settle",
-            queue or "",
-            **{
-                WORK_ID: key,
-                MESSAGE_ID: None if msg_id is None else str(msg_id),
-                WORK_TYPE: known.work_type if known else None,
-            },
+        return self._start(
+            settle_span(operation, queue, key, msg_id, known.work_type if known else None)
         )
-        if queue is None:
-            del attrs["messaging.destination.name"]
-        return self._start(f"settle {queue}" if queue else "settle", SpanKind.CLIENT, attrs)
 
     def _key(self, work_id: UUID | None, queue: str | None, msg_id: int | None) -> str | None:
         if work_id is not None:

@@ -4,13 +4,17 @@
 ``process {queue}`` (CONSUMER) around the handling of one item, and ``settle {queue}``
 (CLIENT) around complete or fail. The process span links to the span that submitted the item,
 through the traceparent that ``read_work`` returns; see :func:`start_work_span`.
+
+Each span's name, kind and attributes are defined once, by :func:`send_span`,
+:func:`receive_span`, :func:`process_span` and :func:`settle_span`; ``Db`` opens the send,
+receive and settle spans from them (``telemetry.wiring``), a worker the process span.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from opentelemetry import trace
@@ -21,13 +25,15 @@ from . import _state
 
 __all__ = [
     "QueueOverviewSource",
+    "SpanSpec",
     "count_work_transition",
     "parse_traceparent",
+    "process_span",
+    "receive_span",
     "record_work_lifecycle",
     "register_queue_gauges",
-    "start_receive_span",
-    "start_send_span",
-    "start_settle_span",
+    "send_span",
+    "settle_span",
     "start_work_span",
 ]
 
@@ -64,33 +70,86 @@ def parse_traceparent(traceparent: str | None) -> SpanContext | None:
     return SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(int(match[3], 16)))
 
 
-def _attributes(operation: str, op_type: str, queue: str, **extra: Any) -> dict[str, Any]:
-    attrs = {
+class SpanSpec(NamedTuple):
+    """A work span's name, kind and attributes: the one definition that ``Db``'s spans
+    (``telemetry.wiring.WorkTelemetry``) and :func:`start_work_span` are started from."""
+
+    name: str
+    kind: SpanKind
+    attributes: dict[str, Any]
+
+
+def _spec(
+    operation: str, op_type: str, queue: str | None, kind: SpanKind, **extra: Any
+) -> SpanSpec:
+    """``{op_type} {queue}`` (just ``{op_type}`` without a queue), with the messaging
+    attributes; ``extra`` attributes that are None are left out."""
+    attrs: dict[str, Any] = {
         MESSAGING_SYSTEM: SYSTEM,
         OPERATION_NAME: operation,
         OPERATION_TYPE: op_type,
-        DESTINATION_NAME: queue,
     }
+    if queue:
+        attrs[DESTINATION_NAME] = queue
     attrs.update({k: v for k, v in extra.items() if v is not None})
-    return attrs
+    return SpanSpec(f"{op_type} {queue}" if queue else op_type, kind, attrs)
 
 
-def start_send_span(queue: str, work_type: str | None = None) -> Span:
-    """``send {queue}`` (PRODUCER), to wrap submit_work; set the message and work ids after."""
-    return _state.tracer().start_span(
-        f"send {queue}",
-        kind=SpanKind.PRODUCER,
-        attributes=_attributes("send", "send", queue, **{WORK_TYPE: work_type}),
+def _msg_id(msg_id: int | None) -> str | None:
+    return None if msg_id is None else str(msg_id)
+
+
+def send_span(
+    queue: str | None, work_type: str | None = None, batch_count: int | None = None
+) -> SpanSpec:
+    """``send {queue}`` (PRODUCER) around submit_work, or submit_batch (``batch_count``; no
+    queue when the batch spans several)."""
+    return _spec(
+        "send",
+        "send",
+        queue,
+        SpanKind.PRODUCER,
+        **{WORK_TYPE: work_type, BATCH_MESSAGE_COUNT: batch_count},
     )
 
 
-def start_receive_span(queue: str) -> Span:
-    """``receive {queue}`` (CLIENT) around read_work;
-    set ``messaging.batch.message_count`` after."""
-    return _state.tracer().start_span(
-        f"receive {queue}",
-        kind=SpanKind.CLIENT,
-        attributes=_attributes("receive", "receive", queue),
+def receive_span(queue: str) -> SpanSpec:
+    """``receive {queue}`` (CLIENT) around read_work."""
+    return _spec("receive", "receive", queue, SpanKind.CLIENT)
+
+
+def process_span(
+    work_type: str, work_id: UUID | str, queue: str | None = None, msg_id: int | None = None
+) -> SpanSpec:
+    """``process {queue}`` (CONSUMER, named for the work type when the queue is unknown)."""
+    return _spec(
+        "process",
+        "process",
+        queue or work_type,
+        SpanKind.CONSUMER,
+        **{WORK_TYPE: work_type, WORK_ID: str(work_id), MESSAGE_ID: _msg_id(msg_id)},
+    )
+
+
+def settle_span(
+    operation: str,
+    queue: str | None,
+    work_id: UUID | str | None = None,
+    msg_id: int | None = None,
+    work_type: str | None = None,
+) -> SpanSpec:
+    """``settle {queue}`` (CLIENT) around complete, fail, archive or delete (``operation``);
+    just ``settle`` when the queue is unknown."""
+    return _spec(
+        operation,
+        "settle",
+        queue,
+        SpanKind.CLIENT,
+        **{
+            WORK_ID: None if work_id is None else str(work_id),
+            MESSAGE_ID: _msg_id(msg_id),
+            WORK_TYPE: work_type,
+        },
     )
 
 
@@ -117,34 +176,9 @@ def start_work_span(
     context = None
     if parent_on_submitter and submitter:
         context = trace.set_span_in_context(trace.NonRecordingSpan(submitter))
+    spec = process_span(work_type, work_id, queue, msg_id)
     return _state.tracer().start_span(
-        f"process {queue or work_type}",
-        context=context,
-        kind=SpanKind.CONSUMER,
-        links=links,
-        attributes=_attributes(
-            "process",
-            "process",
-            queue or work_type,
-            **{WORK_TYPE: work_type, WORK_ID: str(work_id), MESSAGE_ID: _msg_id(msg_id)},
-        ),
-    )
-
-
-def _msg_id(msg_id: int | None) -> str | None:
-    return None if msg_id is None else str(msg_id)
-
-
-def start_settle_span(
-    queue: str, work_id: UUID | str, operation: str, msg_id: int | None = None
-) -> Span:
-    """``settle {queue}`` (CLIENT) around complete_work/fail_work; ``operation`` says which."""
-    return _state.tracer().start_span(
-        f"settle {queue}",
-        kind=SpanKind.CLIENT,
-        attributes=_attributes(
-            operation, "settle", queue, **{WORK_ID: str(work_id), MESSAGE_ID: _msg_id(msg_id)}
-        ),
+        spec.name, context=context, kind=spec.kind, links=links, attributes=spec.attributes
     )
 
 
