@@ -283,8 +283,14 @@ def run_hung_worker(database_url: str, tmp_path: Path, signals: list[int], timeo
             line = proc.stderr.readline()
             assert line, "".join(lines)
             lines.append(line)
-        for sig in signals:
+        for n, sig in enumerate(signals):
             proc.send_signal(sig)
+            if n + 1 < len(signals):
+                # Signals of one kind sent together may arrive as one: wait for the first to land.
+                while not any("finishing" in line for line in lines):
+                    line = proc.stderr.readline()
+                    assert line, "".join(lines)
+                    lines.append(line)
         # Bounded by the shutdown timeout plus slack; never by the hour-long handler.
         _, stderr = proc.communicate(timeout=60)
     finally:
