@@ -37,13 +37,13 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from opentelemetry import metrics, trace
+from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 
 from .db import Db
 from .errors import InvalidStateTransition, WorkCancelled
 from .models import NewMemory, WorkItem
-from .telemetry import start_work_span
+from .telemetry import _state, start_work_span
 
 Handler = Callable[[Db, WorkItem], Awaitable[dict[str, Any] | None] | dict[str, Any] | None]
 
@@ -233,11 +233,6 @@ class Worker:
         self._abort = asyncio.Event()
         self._running: set[asyncio.Task[ItemResult]] = set()
         self._next_queue = 0
-        self._dropped = metrics.get_meter("animus.worker").create_counter(
-            "animus.worker.dropped",
-            unit="{item}",
-            description="results a worker dropped because the lease was lost or the item cancelled",
-        )
 
     # --- control -------------------------------------------------------------------------------
 
@@ -443,7 +438,7 @@ class Worker:
             self.stats.lost += 1
             text = "the lease was lost: the item was delivered again or settled by someone else"
         log.warning("work item %s: %s; its result is dropped", item.id, text)
-        self._dropped.add(1, {"reason": why, "messaging.destination.name": item.queue_name})
+        _dropped_counter().add(1, {"reason": why, "messaging.destination.name": item.queue_name})
         span.add_event("animus.work.dropped", {"reason": why, "animus.work.lease": item.lease})
         return ItemResult(item, why, None, text, ms)
 
@@ -457,6 +452,18 @@ class Worker:
         self.stats.handed_back += 1
         span.add_event("animus.work.handed_back", {"animus.work.state": state})
         return ItemResult(item, "handed_back", None, error, ms)
+
+
+def _dropped_counter() -> Any:
+    """The counter on the meter animus's telemetry set up (or the global one), made once."""
+    return _state.instrument(
+        "animus.worker.dropped",
+        lambda meter: meter.create_counter(
+            "animus.worker.dropped",
+            unit="{item}",
+            description="results a worker dropped: the lease was lost or the item cancelled",
+        ),
+    )
 
 
 async def _settled_quietly(task: asyncio.Future[Any]) -> None:

@@ -354,3 +354,32 @@ def test_work_cancel_from_the_cli(database_url: str) -> None:
         database_url, f"SELECT state, outcome_error FROM animus.work_items WHERE id = '{work_id}'"
     )
     assert row == "dead|cancelled: not needed"
+
+
+async def test_a_dropped_result_is_a_metric_and_a_span_event(database_url: str) -> None:
+    from .test_telemetry_wiring import telemetry_session
+
+    session = telemetry_session()
+    telemetry = next(session)
+    started = asyncio.Event()
+
+    async def waits(_: Db, item: WorkItem) -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    try:
+        async with await Db.connect(database_url) as db:
+            queue = await new_queue(db)
+            (work_id,) = await submit(db, queue)
+            worker = Worker(db, [queue], waits, vt_seconds=1)
+            run = asyncio.ensure_future(worker.run(max_items=1))
+            await started.wait()
+            await db.cancel(work_id, "metric test")
+            await run
+        process = [s for s in telemetry.finished() if s.name.startswith("process")]
+        events = [e for s in process for e in s.events if e.name == "animus.work.dropped"]
+        assert [e.attributes["reason"] for e in events if e.attributes] == ["cancelled"]
+        points = telemetry.points("animus.worker.dropped")
+        assert [(p.value, p.attributes["reason"]) for p in points] == [(1, "cancelled")]
+    finally:
+        session.close()
