@@ -4,7 +4,8 @@ The pairing tests line two calls up deterministically: a third connection holds 
 the first call must wait for, the second call starts once the first is seen waiting in
 pg_stat_activity, and only then is the third lock released. On v0.1.0's functions (item first
 in complete/fail/extend, message first in read_work; batches claiming keys over several
-rounds) these pairings deadlock. The churn test then runs everything at once for 20 s.
+rounds and share-locking items in key order) each of these five pairings deadlocked: checked
+by running them against a database deployed `--to @v0.1.0`. The churn test then runs everything at once for 20 s.
 """
 
 from __future__ import annotations
@@ -199,8 +200,9 @@ async def test_overlapping_batches_do_not_deadlock(database_url: str) -> None:
 
 async def test_batch_and_read_do_not_deadlock(conns: list[asyncpg.Connection]) -> None:
     """v0.1.0: read_work updated its items in message order, a batch share-locked them in key
-    order. Item A has the earlier message and the later key. A holder share-locks B, so the
-    batch gets B (key 1) and then waits for A, which the read updated and which waits for B."""
+    order. Item A has the earlier message and the later key, B the other way round. A holder
+    locks A: the read (holding both messages) waits for it, and so does the batch, after it
+    share-locked B. Once A is free the read takes A and waits for B; the batch waits for A."""
     queue = await new_queue(conns[0])
     item_a = await conns[0].fetchrow(SUBMIT, queue, queue, "t", "{}", f"{queue}-2")
     item_b = await conns[0].fetchrow(SUBMIT, queue, queue, "t", "{}", f"{queue}-1")
@@ -212,8 +214,8 @@ async def test_batch_and_read_do_not_deadlock(conns: list[asyncpg.Connection]) -
     )
     first, second = await line_up(
         conns,
-        "SELECT FROM animus.work_items WHERE id = $1 FOR SHARE",
-        (item_b["work_id"],),
+        "SELECT FROM animus.work_items WHERE id = $1 FOR UPDATE",
+        (item_a["work_id"],),
         lambda c: c.fetch(READ, queue, 30, 2),
         lambda c: c.fetch(SUBMIT_BATCH, batch),
     )
