@@ -5,7 +5,8 @@ the first call must wait for, the second call starts once the first is seen wait
 pg_stat_activity, and only then is the third lock released. On v0.1.0's functions (item first
 in complete/fail/extend, message first in read_work; batches claiming keys over several
 rounds and share-locking items in key order) each of these five pairings deadlocked: checked
-by running them against a database deployed `--to @v0.1.0`. The churn test then runs everything at once for 20 s.
+by running them against a database deployed `--to @v0.1.0`. The churn test then runs
+everything at once for 20 s.
 """
 
 from __future__ import annotations
