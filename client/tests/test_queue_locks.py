@@ -53,7 +53,11 @@ async def waiting_on_lock(watcher: asyncpg.Connection, conn: asyncpg.Connection)
     pid = conn.get_server_pid()
     return bool(
         await watcher.fetchval(
-            "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid
+            # A row lock (waiting on the holder's transaction or on the tuple), not a brief
+            # relation-extension wait, which a loaded machine shows as well.
+            "SELECT wait_event_type = 'Lock' AND wait_event IN ('transactionid', 'tuple') "
+            "FROM pg_stat_activity WHERE pid = $1",
+            pid,
         )
     )
 
