@@ -79,10 +79,11 @@ async def test_heartbeat_keeps_a_long_handler_to_one_run(db: Db) -> None:
     async def slow(_: Db, item: WorkItem) -> None:
         runs.append(item.id)
         started.set()
-        await asyncio.sleep(3.3)
+        await asyncio.sleep(6.3)  # more than three times vt
 
-    first = Worker(db, [queue], slow, vt_seconds=1, poll_interval=0.1)
-    second = Worker(db, [queue], slow, vt_seconds=1, poll_interval=0.1)
+    # vt 2 s: the heartbeat extends it every 0.67 s, which leaves slack on a loaded machine.
+    first = Worker(db, [queue], slow, vt_seconds=2, poll_interval=0.1)
+    second = Worker(db, [queue], slow, vt_seconds=2, poll_interval=0.1)
     first_run = asyncio.ensure_future(first.run(max_items=1))
     await started.wait()
     second_run = asyncio.ensure_future(second.run())
