@@ -16,7 +16,8 @@ SUBMIT = (
 )
 SUBMIT_BATCH = "SELECT * FROM animus.submit_work_batch(items => $1::jsonb)"
 READ = "SELECT * FROM animus.read_work(queue_name => $1::text, vt_seconds => 30, qty => 1)"
-COMPLETE = "SELECT animus.complete_work(work_id => $1::uuid)"
+#: With the delivery's lease, as the client sends it.
+COMPLETE = "SELECT animus.complete_work(work_id => $1::uuid, lease => $2::integer)"
 RAW_SEND = "SELECT pgmq.send($1::text, $2::jsonb)"
 RAW_SEND_BATCH = "SELECT pgmq.send_batch($1::text, $2::jsonb[])"
 RAW_READ = "SELECT msg_id FROM pgmq.read($1::text, 30, 1)"
@@ -132,7 +133,7 @@ async def throughput_benchmarks(
                     row = await conn.fetchrow(READ, q)
                     if row is None:
                         return 0
-                    await conn.fetchval(COMPLETE, row["id"])
+                    await conn.fetchval(COMPLETE, row["id"], row["lease"])
                     return 1
 
                 async def read_archive(conn: asyncpg.Connection, i: int, q: str = rq) -> int:

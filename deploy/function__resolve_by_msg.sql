@@ -1,9 +1,11 @@
 -- Deploy animus:function__resolve_by_msg to pg
 -- archive_work and delete_work differ only in the state they leave and the pgmq call they make;
 -- finding the item by (queue, msg_id), resolving it and the errors are shared here.
+-- Lock order (docs/queue.md, "Concurrency"): the message first, then the item; the caller's
+-- pgmq.archive or pgmq.delete then acts on the message this transaction already holds.
 BEGIN;
 
-CREATE FUNCTION animus._resolve_by_msg(queue_name text, msg_id bigint, to_state text,
+CREATE OR REPLACE FUNCTION animus._resolve_by_msg(queue_name text, msg_id bigint, to_state text,
                                        outcome_error text, verb text)
     RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -14,11 +16,15 @@ DECLARE
     current_state text;
 BEGIN
     PERFORM animus._check_queue(_resolve_by_msg.queue_name);
+    EXECUTE format('SELECT FROM pgmq.%I WHERE msg_id = $1 FOR UPDATE', animus._pgmq_relation(_resolve_by_msg.queue_name, 'queue'))
+        USING _resolve_by_msg.msg_id;
     UPDATE animus.work_items w
     SET state = _resolve_by_msg.to_state,
         outcome_error = coalesce(_resolve_by_msg.outcome_error, w.outcome_error),
         resolved_at = now(), updated_at = now()
     WHERE w.queue_name = _resolve_by_msg.queue_name AND w.pgmq_msg_id = _resolve_by_msg.msg_id
+      -- Spelled as the predicate of the partial index work_items_queue_msg, which finds the item
+      -- by message; it means the same as animus._is_active(w.state).
       AND w.state IN ('queued', 'running');
     IF NOT FOUND THEN
         SELECT w.state INTO current_state FROM animus.work_items w

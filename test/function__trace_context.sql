@@ -1,6 +1,6 @@
 -- pgTAP: animus._trace_context(statement), the sqlcommenter parser.
 BEGIN;
-SELECT plan(14);
+SELECT plan(22);
 
 SELECT has_function('animus', '_trace_context', ARRAY['text'], 'animus._trace_context(text) exists');
 SELECT is_definer('animus', '_trace_context', ARRAY['text'], 'it is SECURITY DEFINER');
@@ -29,6 +29,25 @@ SELECT ok((SELECT t.traceparent IS NULL AND t.tracestate IS NULL FROM animus._tr
     'no comment, no context');
 SELECT ok(NOT has_function_privilege('animus_app', 'animus._trace_context(text)', 'EXECUTE'),
     'the private helper is not callable by animus_app');
+
+-- Issue 13: only a lone statement's own trailing comment counts.
+SELECT is((animus._trace_context($q$SELECT animus.submit_work('a', 'b', 'c'); SELECT 1 /*traceparent='00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'*/$q$)).traceparent,
+    NULL, 'a second statement''s comment does not count for the first');
+SELECT is((animus._trace_context($q$SELECT 1 -- /*traceparent='00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'*/$q$)).traceparent,
+    NULL, 'a comment inside a -- comment does not count');
+SELECT is((animus._trace_context($q$SELECT 'it''s' -- note
+ /*traceparent='00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'*/$q$)).traceparent,
+    '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'a -- comment that ends before the trace comment is fine, and so is a string with a quote');
+SELECT is((animus._trace_context($q$SELECT 'a;b', "x;y", $d$;$d$ /*traceparent='00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'*/$q$)).traceparent,
+    '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'a ; inside a string, a quoted identifier or a dollar quote is not a separator');
+SELECT is((animus._trace_context($q$SELECT $d$ unterminated /*traceparent='00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'*/$q$)).traceparent,
+    NULL, 'a comment inside an open dollar quote does not count');
+SELECT is((animus._trace_context($q$SELECT E'it\'s /*traceparent='00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'*/$q$)).traceparent,
+    NULL, 'an E string''s backslash escape keeps the string open, so the comment is inside it');
+SELECT is((animus._trace_context($q$SELECT /* a ; /* nested */ b */ 1 /*traceparent='00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'*/$q$)).traceparent,
+    '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'a ; inside a nested block comment is not a separator');
+SELECT is((animus._trace_context($q$SELECT * FROM animus.submit_work(queue_name => $1::text) /*traceparent='00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'*/$q$)).traceparent,
+    '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'the client''s statement with $n parameters is accepted');
 
 SELECT * FROM finish();
 ROLLBACK;

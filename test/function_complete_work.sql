@@ -2,10 +2,10 @@
 BEGIN;
 SELECT plan(14);
 
-SELECT has_function('animus', 'complete_work', ARRAY['uuid', 'jsonb', 'bigint'], 'animus.complete_work(uuid, jsonb, bigint) exists');
-SELECT function_returns('animus', 'complete_work', ARRAY['uuid', 'jsonb', 'bigint'], 'void', 'it returns void');
-SELECT is_definer('animus', 'complete_work', ARRAY['uuid', 'jsonb', 'bigint'], 'it is SECURITY DEFINER');
-SELECT volatility_is('animus', 'complete_work', ARRAY['uuid', 'jsonb', 'bigint'], 'volatile', 'it is volatile');
+SELECT has_function('animus', 'complete_work', ARRAY['uuid', 'jsonb', 'bigint', 'integer'], 'animus.complete_work(uuid, jsonb, bigint, integer) exists');
+SELECT function_returns('animus', 'complete_work', ARRAY['uuid', 'jsonb', 'bigint', 'integer'], 'void', 'it returns void');
+SELECT is_definer('animus', 'complete_work', ARRAY['uuid', 'jsonb', 'bigint', 'integer'], 'it is SECURITY DEFINER');
+SELECT volatility_is('animus', 'complete_work', ARRAY['uuid', 'jsonb', 'bigint', 'integer'], 'volatile', 'it is volatile');
 
 SELECT animus.create_queue('pgtap_complete');
 CREATE TEMP TABLE sub AS SELECT * FROM animus.submit_work('pgtap_complete', 'job', 'agent', dedup_key => 'k');
@@ -25,8 +25,8 @@ SELECT is((SELECT status FROM animus.submit_work('pgtap_complete', 'job', 'agent
 SELECT throws_ok($$SELECT animus.complete_work((SELECT work_id FROM sub))$$, 'AN004', NULL, 'completing twice is AN004');
 SELECT throws_ok($$SELECT animus.complete_work(gen_random_uuid())$$, 'AN003', NULL, 'an unknown id is AN003');
 SELECT throws_ok($$SELECT animus.complete_work((SELECT work_id FROM sub), NULL, -5)$$, 'AN008', NULL, 'a negative outcome_ms is AN008');
-SELECT ok(has_function_privilege('animus_app', 'animus.complete_work(uuid, jsonb, bigint)', 'EXECUTE')
-          AND NOT has_function_privilege('animus_ops', 'animus.complete_work(uuid, jsonb, bigint)', 'EXECUTE'),
+SELECT ok(has_function_privilege('animus_app', 'animus.complete_work(uuid, jsonb, bigint, integer)', 'EXECUTE')
+          AND NOT has_function_privilege('animus_ops', 'animus.complete_work(uuid, jsonb, bigint, integer)', 'EXECUTE'),
     'animus_app may call it, animus_ops may not');
 
 SELECT * FROM finish();

@@ -2,10 +2,10 @@
 BEGIN;
 SELECT plan(16);
 
-SELECT has_function('animus', 'fail_work', ARRAY['uuid', 'text', 'integer'], 'animus.fail_work(uuid, text, integer) exists');
-SELECT function_returns('animus', 'fail_work', ARRAY['uuid', 'text', 'integer'], 'text', 'it returns the new state');
-SELECT is_definer('animus', 'fail_work', ARRAY['uuid', 'text', 'integer'], 'it is SECURITY DEFINER');
-SELECT volatility_is('animus', 'fail_work', ARRAY['uuid', 'text', 'integer'], 'volatile', 'it is volatile');
+SELECT has_function('animus', 'fail_work', ARRAY['uuid', 'text', 'integer', 'integer'], 'animus.fail_work(uuid, text, integer, integer) exists');
+SELECT function_returns('animus', 'fail_work', ARRAY['uuid', 'text', 'integer', 'integer'], 'text', 'it returns the new state');
+SELECT is_definer('animus', 'fail_work', ARRAY['uuid', 'text', 'integer', 'integer'], 'it is SECURITY DEFINER');
+SELECT volatility_is('animus', 'fail_work', ARRAY['uuid', 'text', 'integer', 'integer'], 'volatile', 'it is volatile');
 
 SELECT animus.create_queue('pgtap_fail');
 CREATE TEMP TABLE sub AS SELECT * FROM animus.submit_work('pgtap_fail', 'job', 'agent', dedup_key => 'k', max_attempts => 2);
@@ -29,8 +29,8 @@ SELECT results_eq($$SELECT state, outcome_error, resolved_at IS NOT NULL, (SELEC
 
 SELECT throws_ok($$SELECT animus.fail_work(gen_random_uuid(), 'x')$$, 'AN003', NULL, 'an unknown id is AN003');
 SELECT throws_ok($$SELECT animus.fail_work((SELECT work_id FROM sub), 'x', -1)$$, 'AN008', NULL, 'a negative retry delay is AN008');
-SELECT ok(has_function_privilege('animus_app', 'animus.fail_work(uuid, text, integer)', 'EXECUTE')
-          AND NOT has_function_privilege('animus_ops', 'animus.fail_work(uuid, text, integer)', 'EXECUTE'),
+SELECT ok(has_function_privilege('animus_app', 'animus.fail_work(uuid, text, integer, integer)', 'EXECUTE')
+          AND NOT has_function_privilege('animus_ops', 'animus.fail_work(uuid, text, integer, integer)', 'EXECUTE'),
     'animus_app may call it, animus_ops may not');
 
 SELECT * FROM finish();

@@ -1,11 +1,11 @@
 -- pgTAP: animus.requeue_dead(queue_name, work_ids).
 BEGIN;
-SELECT plan(16);
+SELECT plan(21);
 
-SELECT has_function('animus', 'requeue_dead', ARRAY['text', 'uuid[]'], 'animus.requeue_dead(text, uuid[]) exists');
-SELECT function_returns('animus', 'requeue_dead', ARRAY['text', 'uuid[]'], 'setof animus.submit_result', 'it returns setof animus.submit_result');
-SELECT is_definer('animus', 'requeue_dead', ARRAY['text', 'uuid[]'], 'it is SECURITY DEFINER');
-SELECT volatility_is('animus', 'requeue_dead', ARRAY['text', 'uuid[]'], 'volatile', 'it is volatile');
+SELECT has_function('animus', 'requeue_dead', ARRAY['text', 'uuid[]', 'integer'], 'animus.requeue_dead(text, uuid[], integer) exists');
+SELECT function_returns('animus', 'requeue_dead', ARRAY['text', 'uuid[]', 'integer'], 'setof animus.submit_result', 'it returns setof animus.submit_result');
+SELECT is_definer('animus', 'requeue_dead', ARRAY['text', 'uuid[]', 'integer'], 'it is SECURITY DEFINER');
+SELECT volatility_is('animus', 'requeue_dead', ARRAY['text', 'uuid[]', 'integer'], 'volatile', 'it is volatile');
 
 SELECT animus.create_queue('pgtap_requeue');
 CREATE TEMP TABLE a AS SELECT * FROM animus.submit_work('pgtap_requeue', 'job', 'agent', dedup_key => 'a', max_attempts => 1);
@@ -38,8 +38,25 @@ SET LOCAL ROLE animus_app;
 DO $$ BEGIN PERFORM animus.requeue_dead('pgtap_requeue'); PERFORM set_config('animus_test.app', 'ok', true);
 EXCEPTION WHEN OTHERS THEN PERFORM set_config('animus_test.app', SQLSTATE, true); END $$;
 RESET ROLE;
-SELECT ok(has_function_privilege('animus_ops', 'animus.requeue_dead(text, uuid[])', 'EXECUTE'), 'animus_ops may requeue');
+SELECT ok(has_function_privilege('animus_ops', 'animus.requeue_dead(text, uuid[], integer)', 'EXECUTE'), 'animus_ops may requeue');
 SELECT is(current_setting('animus_test.app'), '42501', 'animus_app may not');
+
+-- Issue 13: bounded, and merged submissions follow their item.
+SELECT animus.create_queue('pgtap_requeue_bound');
+SELECT animus.submit_work_batch(jsonb_agg(jsonb_build_object('queue_name', 'pgtap_requeue_bound', 'work_type', 'b', 'source', 's')))
+FROM generate_series(1, 5);
+UPDATE animus.work_items SET state = 'dead' WHERE queue_name = 'pgtap_requeue_bound';
+SELECT is((SELECT count(*)::int FROM animus.requeue_dead('pgtap_requeue_bound', max_items => 2)), 2, 'max_items bounds one call');
+SELECT is((SELECT count(*)::int FROM animus.work_items WHERE queue_name = 'pgtap_requeue_bound' AND state = 'dead'), 3, 'the rest stay dead for the next call');
+SELECT throws_ok($$SELECT * FROM animus.requeue_dead('pgtap_requeue_bound', max_items => 0)$$, 'AN008', NULL, 'max_items 0 is AN008');
+CREATE TEMP TABLE x AS SELECT * FROM animus.submit_work('pgtap_requeue_bound', 'k', 's', dedup_key => 'pgtap-requeue-repoint');
+CREATE TEMP TABLE y AS SELECT * FROM animus.submit_work('pgtap_requeue_bound', 'k', 's', dedup_key => 'pgtap-requeue-repoint');
+SELECT animus.cancel_work((SELECT work_id FROM x), 'make room');
+CREATE TEMP TABLE z AS SELECT * FROM animus.submit_work('pgtap_requeue_bound', 'k', 's', dedup_key => 'pgtap-requeue-repoint');
+SELECT is((SELECT merged_into FROM animus.requeue_dead('pgtap_requeue_bound', ARRAY[(SELECT work_id FROM x)])),
+    (SELECT work_id FROM z), 'the dead item merges into the active one');
+SELECT ok(EXISTS (SELECT FROM animus.work_provenance((SELECT work_id FROM z)) p WHERE p.id = (SELECT work_id FROM y)),
+    'and work_provenance of the active item shows the submission that had merged into the dead one');
 
 SELECT * FROM finish();
 ROLLBACK;

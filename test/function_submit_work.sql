@@ -1,6 +1,6 @@
 -- pgTAP: animus.submit_work(...).
 BEGIN;
-SELECT plan(40);
+SELECT plan(41);
 
 SELECT has_function('animus', 'submit_work',
     ARRAY['text', 'text', 'text', 'jsonb', 'text', 'text', 'integer', 'uuid', 'integer', 'integer', 'text', 'text'],
@@ -117,6 +117,9 @@ EXCEPTION WHEN OTHERS THEN PERFORM set_config('animus_test.ops', SQLSTATE, true)
 RESET ROLE;
 SELECT is(current_setting('animus_test.app'), 'ok', 'animus_app can submit');
 SELECT is(current_setting('animus_test.ops'), '42501', 'animus_ops cannot submit (insufficient privilege)');
+
+-- Issue 19: a NULL queue is an invalid name, not a raw 22004.
+SELECT throws_ok($$SELECT animus.submit_work(NULL, 'job', 'agent')$$, 'AN001', NULL, 'a NULL queue is AN001');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,6 +1,6 @@
 -- pgTAP: animus.submit_work_batch(items).
 BEGIN;
-SELECT plan(25);
+SELECT plan(33);
 
 SELECT has_function('animus', 'submit_work_batch', ARRAY['jsonb'], 'animus.submit_work_batch(jsonb) exists');
 SELECT function_returns('animus', 'submit_work_batch', ARRAY['jsonb'], 'setof animus.submit_result', 'it returns setof animus.submit_result');
@@ -82,6 +82,24 @@ SELECT results_eq($$SELECT (SELECT count(*) FROM animus.work_items), (SELECT cou
 SELECT ok(has_function_privilege('animus_app', 'animus.submit_work_batch(jsonb)', 'EXECUTE')
           AND NOT has_function_privilege('animus_ops', 'animus.submit_work_batch(jsonb)', 'EXECUTE'),
     'animus_app may call it, animus_ops may not');
+
+-- Issue 19: numbers are whole integers, never rounded, never a raw 22003.
+SELECT animus.create_queue('pgtap_batch_numbers');
+SELECT throws_ok($$SELECT * FROM animus.submit_work_batch('[{"queue_name": "pgtap_batch_numbers", "work_type": "t", "source": "s", "priority": 1e10}]')$$,
+    'AN008', NULL, 'priority 1e10 is AN008');
+SELECT throws_ok($$SELECT * FROM animus.submit_work_batch('[{"queue_name": "pgtap_batch_numbers", "work_type": "t", "source": "s", "max_attempts": 1e10}]')$$,
+    'AN008', NULL, 'max_attempts 1e10 is AN008');
+SELECT throws_ok($$SELECT * FROM animus.submit_work_batch('[{"queue_name": "pgtap_batch_numbers", "work_type": "t", "source": "s", "delay_seconds": 1e10}]')$$,
+    'AN008', NULL, 'delay_seconds 1e10 is AN008');
+SELECT throws_ok($$SELECT * FROM animus.submit_work_batch('[{"queue_name": "pgtap_batch_numbers", "work_type": "t", "source": "s", "priority": 1.5}]')$$,
+    'AN008', NULL, 'priority 1.5 is refused, not rounded');
+SELECT throws_ok($$SELECT * FROM animus.submit_work_batch('[{"queue_name": "pgtap_batch_numbers", "work_type": "t", "source": "s", "max_attempts": 0.6}]')$$,
+    'AN008', NULL, 'max_attempts 0.6 is refused, not rounded');
+SELECT throws_ok($$SELECT * FROM animus.submit_work_batch('[{"queue_name": "pgtap_batch_numbers", "work_type": "t", "source": "s", "delay_seconds": -0.4}]')$$,
+    'AN008', NULL, 'delay_seconds -0.4 is refused, not rounded');
+SELECT is((SELECT count(*)::int FROM animus.work_items WHERE queue_name = 'pgtap_batch_numbers'), 0, 'and nothing was written');
+SELECT is((SELECT status FROM animus.submit_work_batch('[{"queue_name": "pgtap_batch_numbers", "work_type": "t", "source": "s", "priority": 2.0, "max_attempts": 3}]')),
+    'queued', 'a whole number written as 2.0 is fine');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -23,25 +23,27 @@ SELECT is(ARRAY(SELECT signature FROM fn
                 ORDER BY 1),
     '{}'::text[], 'every SECURITY DEFINER function pins search_path = pg_catalog, pg_temp');
 
--- Two exceptions run as the caller: embedding_dim() returns a constant and touches nothing;
--- _vector_leg is an SQL function that the planner inlines into its definer callers (inlining
--- requires SECURITY INVOKER) and nobody but the owner may call it directly.
+-- Four exceptions run as the caller: embedding_dim() returns a constant and touches nothing;
+-- _vector_leg, _is_active and _submission_fault are SQL functions that the planner inlines into
+-- their definer callers (inlining requires SECURITY INVOKER) and nobody but the owner may call
+-- them directly.
 SELECT is(ARRAY(SELECT name FROM fn WHERE NOT definer ORDER BY 1),
-    ARRAY['_vector_leg', 'embedding_dim'], 'every other function is SECURITY DEFINER');
+    ARRAY['_is_active', '_submission_fault', '_vector_leg', 'embedding_dim'], 'every other function is SECURITY DEFINER');
 SELECT is(ARRAY(SELECT language FROM fn WHERE NOT definer ORDER BY name),
-    ARRAY['sql', 'sql'], 'the two invoker functions are plain SQL');
-SELECT is(ARRAY(SELECT name FROM fn WHERE name = '_vector_leg'
+    ARRAY['sql', 'sql', 'sql', 'sql'], 'the four invoker functions are plain SQL');
+SELECT is(ARRAY(SELECT name FROM fn WHERE name IN ('_vector_leg', '_is_active', '_submission_fault')
                 AND (has_function_privilege('animus_app', oid, 'EXECUTE') OR has_function_privilege('animus_ops', oid, 'EXECUTE'))),
-    '{}'::text[], '_vector_leg is callable only from inside the definer functions');
+    '{}'::text[], '_vector_leg, _is_active and _submission_fault are callable only from inside the definer functions');
 
 SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animus_app', oid, 'EXECUTE') ORDER BY 1),
-    ARRAY['archive_work', 'complete_work', 'create_queue', 'delete_work', 'deployed_changes', 'embedding_dim', 'extend_work',
+    ARRAY['archive_work', 'cancel_work', 'complete_work', 'create_queue', 'delete_work', 'deployed_changes', 'embedding_dim', 'extend_work',
           'fail_work', 'forget_memories', 'forget_memory', 'hybrid_search', 'keyword_search', 'read_work',
-          'search_memory', 'store_memories', 'store_memory', 'submit_work', 'submit_work_batch'],
+          'search_memory', 'set_queue_policy', 'store_memories', 'store_memory', 'submit_work', 'submit_work_batch'],
     'animus_app may execute exactly the agent API');
 
 SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animus_ops', oid, 'EXECUTE') ORDER BY 1),
-    ARRAY['_queue_length', 'create_queue', 'deployed_changes', 'embedding_dim', 'requeue_dead', 'work_provenance'],
+    ARRAY['_queue_length', 'cancel_work', 'create_queue', 'deployed_changes', 'embedding_dim', 'requeue_dead',
+          'set_queue_policy', 'work_provenance'],
     'animus_ops may execute exactly the operator API (and _queue_length, which queue_overview calls)');
 
 SELECT is(ARRAY(SELECT name FROM fn WHERE name LIKE '\_%' AND has_function_privilege('animus_app', oid, 'EXECUTE')),

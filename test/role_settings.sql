@@ -12,7 +12,8 @@ SELECT is((SELECT value FROM app_setting WHERE name = 'statement_timeout'), '30s
     'animus_app sessions in this database default to statement_timeout 30s');
 SELECT is((SELECT value FROM app_setting WHERE name = 'lock_timeout'), '5s',
     'animus_app sessions in this database default to lock_timeout 5s');
-SELECT is((SELECT count(*)::int FROM app_setting), 2, 'and nothing else is set for animus_app');
+SELECT is((SELECT count(*)::int FROM app_setting WHERE name <> 'idle_in_transaction_session_timeout'), 2,
+    'and nothing else is set for animus_app (role_settings_idle_timeout adds its own)');
 SELECT is((SELECT count(*)::int FROM pg_db_role_setting s WHERE s.setrole = 'animus_app'::regrole AND s.setdatabase = 0), 0,
     'nothing is set for animus_app cluster-wide: other databases keep their own defaults');
 

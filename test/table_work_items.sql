@@ -6,8 +6,9 @@ SELECT has_table('animus', 'work_items', 'animus.work_items exists');
 SELECT columns_are('animus', 'work_items', ARRAY[
     'id', 'pgmq_msg_id', 'queue_name', 'work_type', 'dedup_key', 'source', 'trigger_info', 'params',
     'priority', 'state', 'merged_into', 'parent_id', 'attempts', 'max_attempts', 'outcome_data',
-    'outcome_error', 'outcome_ms', 'traceparent', 'tracestate', 'created_at', 'updated_at', 'resolved_at'],
-    'work_items has the seed columns plus the trace context');
+    'outcome_error', 'outcome_ms', 'traceparent', 'tracestate', 'created_at', 'updated_at', 'resolved_at',
+    'cancelled_at'],
+    'work_items has the seed columns plus the trace context and cancelled_at');
 SELECT col_is_pk('animus', 'work_items', 'id', 'id is the primary key');
 SELECT col_has_default('animus', 'work_items', 'params', 'params has a default ({})');
 SELECT col_not_null('animus', 'work_items', 'params', 'params is NOT NULL');

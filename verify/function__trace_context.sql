@@ -2,6 +2,7 @@
 BEGIN;
 
 SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
-WHERE oid = to_regprocedure('animus._trace_context(text)') AND prosecdef;
+WHERE oid = to_regprocedure('animus._trace_context(text)') AND prosecdef
+  AND prosrc LIKE '%more than one statement%';
 
 ROLLBACK;

@@ -2,6 +2,6 @@
 BEGIN;
 
 SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
-WHERE oid = to_regprocedure('animus.complete_work(uuid, jsonb, bigint)') AND prosecdef;
+WHERE oid = to_regprocedure('animus.complete_work(uuid, jsonb, bigint, integer)') AND prosecdef;
 
 ROLLBACK;

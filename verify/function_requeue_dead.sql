@@ -2,6 +2,6 @@
 BEGIN;
 
 SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
-WHERE oid = to_regprocedure('animus.requeue_dead(text, uuid[])') AND prosecdef;
+WHERE oid = to_regprocedure('animus.requeue_dead(text, uuid[], integer)') AND prosecdef;
 
 ROLLBACK;

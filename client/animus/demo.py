@@ -69,8 +69,8 @@ def _short(value: uuid.UUID | str) -> str:
 
 async def run_demo(url: str, *, queue: str = "demo", out: TextIO) -> None:
     """Run the demo against ``url``, printing to ``out``."""
-    from .cli.worker import ItemResult, Worker
     from .embeddings import local_embedder_class
+    from .worker import ItemResult, Worker
 
     started = time.perf_counter()
     exporter = InMemorySpanExporter()
@@ -159,7 +159,7 @@ async def run_demo(url: str, *, queue: str = "demo", out: TextIO) -> None:
                     )
 
                 with tracer.start_as_current_span("worker"):
-                    worker = Worker(db, [queue], batch_size=10, on_result=report)
+                    worker = Worker(db, [queue], on_result=report)
                     stats = await worker.run(until_empty=True)
                 say(f"   {stats.completed} completed, {stats.failed} failed")
 

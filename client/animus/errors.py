@@ -126,6 +126,16 @@ class InvalidStateTransition(DatabaseError):
     """AN004: the item's state does not allow the call."""
 
 
+class LeaseLost(InvalidStateTransition):
+    """AN015: the lease is no longer current: the item was delivered again (or handed back)
+    since this delivery, so its result must be dropped. Nothing was changed."""
+
+
+class WorkCancelled(InvalidStateTransition):
+    """AN016: the item was cancelled with ``cancel_work``; stop working on it and drop the
+    result. Nothing was changed."""
+
+
 class InvalidParams(InvalidInput):
     """AN005: ``params`` is not a JSON object."""
 
@@ -195,6 +205,8 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN012": EmbeddingDimensionMismatch,
     "AN013": InvalidEmbedding,
     "AN014": InvalidMetadata,
+    "AN015": LeaseLost,
+    "AN016": WorkCancelled,
     "40001": RetryableError,
     "40P01": RetryableError,
     "22P05": InvalidInput,  # untranslatable_character: U+0000 in JSON, which jsonb cannot hold
@@ -276,6 +288,7 @@ __all__ = [
     "InvalidParams",
     "InvalidQueueName",
     "InvalidStateTransition",
+    "LeaseLost",
     "NotFound",
     "PermissionDenied",
     "ProviderError",
@@ -287,6 +300,7 @@ __all__ = [
     "UnknownFilterKey",
     "UnknownQueue",
     "UnknownWorkItem",
+    "WorkCancelled",
     "error_class",
     "map_db_error",
 ]

@@ -61,6 +61,9 @@ class WorkItem(_Row):
     updated_at: datetime
     traceparent: str | None
     tracestate: str | None
+    #: The message's read_ct for this delivery: complete, fail and extend pass it back, and
+    #: the database refuses them (``LeaseLost``) once the item was delivered again.
+    lease: int
 
 
 class MemoryMatch(_Row):

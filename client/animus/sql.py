@@ -51,19 +51,29 @@ READ_WORK = """SELECT * FROM animus.read_work(
     queue_name => $1::text, vt_seconds => $2::integer, qty => $3::integer)"""
 
 COMPLETE_WORK = """SELECT animus.complete_work(
-    work_id => $1::uuid, outcome_data => $2::jsonb, outcome_ms => $3::bigint)"""
+    work_id => $1::uuid, outcome_data => $2::jsonb, outcome_ms => $3::bigint,
+    lease => $4::integer)"""
 
+#: retry_delay_seconds NULL: the queue's backoff policy (see SET_QUEUE_POLICY).
 FAIL_WORK = """SELECT animus.fail_work(
-    work_id => $1::uuid, error => $2::text, retry_delay_seconds => $3::integer)"""
+    work_id => $1::uuid, error => $2::text, retry_delay_seconds => $3::integer,
+    lease => $4::integer)"""
 
-EXTEND_WORK = "SELECT animus.extend_work(work_id => $1::uuid, vt_seconds => $2::integer)"
+EXTEND_WORK = """SELECT animus.extend_work(
+    work_id => $1::uuid, vt_seconds => $2::integer, lease => $3::integer)"""
+
+CANCEL_WORK = "SELECT animus.cancel_work(work_id => $1::uuid, reason => $2::text)"
+
+SET_QUEUE_POLICY = """SELECT animus.set_queue_policy(
+    queue_name => $1::text, retry_base_seconds => $2::integer, retry_cap_seconds => $3::integer)"""
 
 ARCHIVE_WORK = "SELECT animus.archive_work(queue_name => $1::text, msg_id => $2::bigint)"
 
 DELETE_WORK = "SELECT animus.delete_work(queue_name => $1::text, msg_id => $2::bigint)"
 
 #: Operator call (animus_ops): give dead items a new message, merging where the key is taken.
-REQUEUE_DEAD = "SELECT * FROM animus.requeue_dead(queue_name => $1::text, work_ids => $2::uuid[])"
+REQUEUE_DEAD = """SELECT * FROM animus.requeue_dead(
+    queue_name => $1::text, work_ids => $2::uuid[], max_items => $3::integer)"""
 
 # --- operator reads (views and functions granted to animus_ops) ---------------------------------
 
@@ -151,6 +161,7 @@ class SqlCaller(ABC):
 
 __all__ = [
     "ARCHIVE_WORK",
+    "CANCEL_WORK",
     "COMPLETE_WORK",
     "CREATE_QUEUE",
     "DELETE_WORK",
@@ -165,6 +176,7 @@ __all__ = [
     "READ_WORK",
     "REQUEUE_DEAD",
     "SEARCH_MEMORY",
+    "SET_QUEUE_POLICY",
     "STORE_MEMORIES",
     "STORE_MEMORY",
     "SUBMIT_WORK",

@@ -91,31 +91,72 @@ class WorkCalls(sql.SqlCaller):
 
     async def complete(
         self,
-        work_id: UUID,
+        work: WorkItem | UUID,
         outcome_data: dict[str, Any] | None = None,
         outcome_ms: int | None = None,
+        *,
+        lease: int | None = None,
     ) -> None:
-        """Mark a running item completed and archive its message."""
+        """Mark a running item completed and archive its message.
+
+        Pass the delivered ``WorkItem``: its lease goes with the call, and ``LeaseLost`` (or
+        ``WorkCancelled``) means another delivery owns the item now and nothing was stored. A
+        bare work id without ``lease`` is an operator's override of whoever holds the item.
+        """
+        work_id, lease = _id_and_lease(work, lease)
         telemetry = self._work_telemetry
         with telemetry.settle("complete", work_id) as span:
-            await self._send("execute", sql.COMPLETE_WORK, work_id, outcome_data, outcome_ms)
+            await self._send("execute", sql.COMPLETE_WORK, work_id, outcome_data, outcome_ms, lease)
             telemetry.settled(span, "completed", work_id)
 
-    async def fail(self, work_id: UUID, error: str, retry_delay_seconds: int = 0) -> str:
-        """Record a failure; returns the new state (``queued`` again, or ``dead``)."""
+    async def fail(
+        self,
+        work: WorkItem | UUID,
+        error: str,
+        retry_delay_seconds: int | None = None,
+        *,
+        lease: int | None = None,
+    ) -> str:
+        """Record a failure; returns the new state (``queued`` again, or ``dead``).
+
+        ``retry_delay_seconds`` None waits the queue's backoff (``set_queue_policy``). The
+        lease works as in :meth:`complete`.
+        """
+        work_id, lease = _id_and_lease(work, lease)
         telemetry = self._work_telemetry
         with telemetry.settle("fail", work_id) as span:
             state: str = await self._send(
-                "fetchval", sql.FAIL_WORK, work_id, error, retry_delay_seconds
+                "fetchval", sql.FAIL_WORK, work_id, error, retry_delay_seconds, lease
             )
             telemetry.settled(span, state, work_id)
         return state
 
-    async def extend(self, work_id: UUID, vt_seconds: int) -> datetime:
+    async def extend(
+        self, work: WorkItem | UUID, vt_seconds: int, *, lease: int | None = None
+    ) -> datetime:
         """Heartbeat: keep a running item invisible for another ``vt_seconds``; returns the new
-        visibility deadline."""
-        vt: datetime = await self._send("fetchval", sql.EXTEND_WORK, work_id, vt_seconds)
+        visibility deadline. ``WorkCancelled`` says the item was cancelled: stop the work."""
+        work_id, lease = _id_and_lease(work, lease)
+        vt: datetime = await self._send("fetchval", sql.EXTEND_WORK, work_id, vt_seconds, lease)
         return vt
+
+    async def cancel(self, work_id: UUID, reason: str) -> str:
+        """End a queued or running item (its dedup key is free again); returns the state it
+        had. A worker running it hears of it at its next heartbeat."""
+        telemetry = self._work_telemetry
+        with telemetry.settle("cancel", work_id) as span:
+            was: str = await self._send("fetchval", sql.CANCEL_WORK, work_id, reason)
+            telemetry.settled(span, "dead", work_id)
+        return was
+
+    async def set_queue_policy(
+        self, queue_name: str, retry_base_seconds: int, retry_cap_seconds: int = 3600
+    ) -> None:
+        """Set the queue's retry backoff: attempt n waits min(cap, base * 2^(n-1)) seconds,
+        half of it random; base 0 retries at once."""
+        await self._send(
+            "execute", sql.SET_QUEUE_POLICY, queue_name, retry_base_seconds, retry_cap_seconds
+        )
 
     async def archive_work(self, queue_name: str, msg_id: int) -> bool:
         """Low-level: archive the message and mark its item completed. True when a message
@@ -138,12 +179,13 @@ class WorkCalls(sql.SqlCaller):
         return deleted
 
     async def requeue_dead(
-        self, queue_name: str, work_ids: Sequence[UUID] | None = None
+        self, queue_name: str, work_ids: Sequence[UUID] | None = None, max_items: int = 1000
     ) -> list[SubmitResult]:
-        """Operator call: requeue the queue's dead items (or only ``work_ids``) with fresh
-        attempts; an item whose dedup key is active again merges instead."""
+        """Operator call: requeue up to ``max_items`` of the queue's dead items (or only
+        ``work_ids``) with fresh attempts; an item whose dedup key is active again merges
+        instead. Call again until fewer than ``max_items`` results come back."""
         ids = list(work_ids) if work_ids is not None else None
-        records = await self._send("fetch", sql.REQUEUE_DEAD, queue_name, ids)
+        records = await self._send("fetch", sql.REQUEUE_DEAD, queue_name, ids, max_items)
         return [SubmitResult.from_record(r) for r in records]
 
     async def queue_overview(self) -> list[dict[str, Any]]:
@@ -165,6 +207,12 @@ class WorkCalls(sql.SqlCaller):
         """Operator call: the item, its parent, children and merged submissions, each with its
         ``relation``; an unknown id raises ``UnknownWorkItem``."""
         return [dict(r) for r in await self._send("fetch", sql.WORK_PROVENANCE, work_id)]
+
+
+def _id_and_lease(work: WorkItem | UUID, lease: int | None) -> tuple[UUID, int | None]:
+    if isinstance(work, WorkItem):
+        return work.id, work.lease if lease is None else lease
+    return work, lease
 
 
 __all__ = ["WorkCalls"]

@@ -55,7 +55,15 @@ def test_backup_then_restore_round_trip(server_url: str, tmp_path: Path) -> None
             # Role settings live in the cluster, not the database (like the roles themselves), so
             # a dump does not carry them: the restore procedure re-applies them (idempotent).
             subprocess.run(
-                ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "deploy/role_settings.sql"],
+                [
+                    *("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"),
+                    *(
+                        "-f",
+                        "deploy/role_settings.sql",
+                        "-f",
+                        "deploy/role_settings_idle_timeout.sql",
+                    ),
+                ],
                 cwd=_db.ROOT,
                 env=env,
                 check=True,

@@ -103,12 +103,12 @@ async def test_a_database_behind_the_client_names_the_missing_changes(server_url
         _db.psql(
             url,
             "DELETE FROM sqitch.changes WHERE project = 'animus' "
-            "AND change IN ('function_hybrid_search', 'function_submit_work_batch')",
+            "AND change IN ('function_hybrid_search', 'function_cancel_work')",
         )
         with pytest.raises(SchemaOutdated) as caught:
             await Db.connect(url)
     message = str(caught.value)
-    assert "function_hybrid_search" in message and "function_submit_work_batch" in message
+    assert "function_hybrid_search" in message and "function_cancel_work" in message
     assert "function_read_work" not in message
     assert "sqitch deploy" in message
 

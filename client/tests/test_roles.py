@@ -41,6 +41,10 @@ async def agent_url(admin: asyncpg.Connection, database_url: str) -> AsyncIterat
     await admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}' IN ROLE animus_app")
     await admin.execute(f"ALTER ROLE {role} IN DATABASE \"{dbname}\" SET statement_timeout = '30s'")
     await admin.execute(f"ALTER ROLE {role} IN DATABASE \"{dbname}\" SET lock_timeout = '5s'")
+    await admin.execute(
+        f'ALTER ROLE {role} IN DATABASE "{dbname}" '
+        "SET idle_in_transaction_session_timeout = '15s'"
+    )
     try:
         yield as_user(database_url, role, password)
     finally:
@@ -114,6 +118,7 @@ async def test_the_agent_sessions_get_the_timeouts(
     try:
         assert await conn.fetchval("SHOW statement_timeout") == "30s"
         assert await conn.fetchval("SHOW lock_timeout") == "5s"
+        assert await conn.fetchval("SHOW idle_in_transaction_session_timeout") == "15s"
     finally:
         await conn.close()
     # animus_app's own settings (role_settings) are there for sessions that log in as it;
@@ -122,7 +127,11 @@ async def test_the_agent_sessions_get_the_timeouts(
         "SELECT setconfig FROM pg_db_role_setting WHERE setrole = 'animus_app'::regrole"
         " AND setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())"
     )
-    assert sorted(settings) == ["lock_timeout=5s", "statement_timeout=30s"]
+    assert sorted(settings) == [
+        "idle_in_transaction_session_timeout=15s",
+        "lock_timeout=5s",
+        "statement_timeout=30s",
+    ]
 
 
 async def test_a_call_that_waits_on_a_lock_gives_up_after_lock_timeout(

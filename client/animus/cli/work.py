@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import signal
 import sys
 from typing import Any
 
@@ -73,8 +71,23 @@ async def complete(args: argparse.Namespace, out: Output) -> int:
 async def fail(args: argparse.Namespace, out: Output) -> int:
     async with await connect(args) as db:
         state = await db.fail(args.work_id, args.error, args.retry_delay)
-    note = f" (retried after {args.retry_delay}s)" if state == "queued" else ""
+    if state != "queued":
+        note = ""
+    elif args.retry_delay is None:
+        note = " (retried after the queue's backoff)"
+    else:
+        note = f" (retried after {args.retry_delay}s)"
     out.line(f"{args.work_id} {state}{note}", {"work_id": args.work_id, "state": state})
+    return EXIT_OK
+
+
+async def cancel(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args) as db:
+        was = await db.cancel(args.work_id, args.reason)
+    out.line(
+        f"{args.work_id} cancelled (was {was})",
+        {"work_id": args.work_id, "state": "dead", "was": was, "reason": args.reason},
+    )
     return EXIT_OK
 
 
@@ -134,18 +147,21 @@ async def _all_queues(db: Db) -> list[str]:
 
 async def run(args: argparse.Namespace, out: Output) -> int:
     from ..telemetry import TelemetryConfig, init_telemetry
-    from .worker import Handler, ItemResult, Worker, load_handler, remember
+    from ..worker import Handler, HandlerError, ItemResult, Worker, load_handler, remember
 
     handler: Handler = remember
     if args.handler:
         try:
             handler = load_handler(args.handler)
-        except (ValueError, ImportError) as exc:
+        except HandlerError as exc:
             raise UsageError(
                 f"--handler: {exc}",
-                hint="pass module:function of an async def handler(db, item) that this "
-                "Python can import",
+                hint="pass module:function of a def or async def handler(db, item) that this "
+                "Python can import (the working directory is on the path)",
             ) from exc
+    for name in ("concurrency", "vt"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name} must be at least 1")
     exporting = any(
         os.environ.get(v)
         for v in ("OTEL_EXPORTER_OTLP_ENDPOINT", "ANIMUS_OTEL_EXPORTER", "OTEL_TRACES_EXPORTER")
@@ -187,23 +203,32 @@ async def run(args: argparse.Namespace, out: Output) -> int:
                 queues,
                 handler,
                 vt_seconds=args.vt,
+                concurrency=args.concurrency,
                 batch_size=args.batch,
                 poll_interval=args.poll,
                 retry_delay_seconds=args.retry_delay,
+                shutdown_timeout=args.shutdown_timeout,
                 on_result=report,
             )
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, worker.stop)
-            print(f"worker: reading {', '.join(queues)}", file=sys.stderr, flush=True)
-            try:
-                stats = await worker.run(max_items=args.max_items, until_empty=args.until_empty)
-            finally:
-                for sig in (signal.SIGTERM, signal.SIGINT):
-                    loop.remove_signal_handler(sig)
-            why = " (stopped by signal)" if worker.stopping else ""
             print(
-                f"worker: {stats.completed} completed, {stats.failed} failed{why}",
+                f"worker: reading {', '.join(queues)} with up to {args.concurrency} handler(s)",
+                file=sys.stderr,
+                flush=True,
+            )
+            with worker.signals():
+                stats = await worker.run(max_items=args.max_items, until_empty=args.until_empty)
+            why = " (stopped by signal)" if worker.stopping else ""
+            extra = "".join(
+                f", {n} {label}"
+                for n, label in (
+                    (stats.lost, "lost their lease"),
+                    (stats.cancelled, "cancelled"),
+                    (stats.handed_back, "handed back"),
+                )
+                if n
+            )
+            print(
+                f"worker: {stats.completed} completed, {stats.failed} failed{extra}{why}",
                 file=sys.stderr,
             )
     finally:
@@ -283,10 +308,19 @@ def configure_work_parser(groups: Any) -> None:
     fail_cmd.add_argument(
         "--retry-delay",
         type=int,
-        default=0,
         metavar="SECONDS",
-        help="retry after this many seconds (default 0)",
+        help="retry after this many seconds (default: the queue's backoff policy)",
     )
+
+    cancel_cmd = add_command(
+        cmds,
+        "cancel",
+        "cancel a queued or running item: it is dead with the reason, its dedup key is free "
+        "again, and a worker running it stops at its next heartbeat",
+        cancel,
+    )
+    cancel_cmd.add_argument("work_id", type=uuid_arg, help="the item's id")
+    cancel_cmd.add_argument("--reason", required=True, help="why (kept as outcome_error)")
 
     show_cmd = add_command(
         cmds,
@@ -325,16 +359,22 @@ def configure_work_parser(groups: Any) -> None:
     run_cmd = add_command(
         cmds,
         "run",
-        "run a worker: read items, handle each, complete it or fail it; SIGTERM or Ctrl-C "
-        "finishes the current batch and exits 0",
+        "run a worker: read items, handle up to --concurrency at once, complete or fail each; "
+        "SIGTERM or Ctrl-C stops reading and waits up to --shutdown-timeout, a second Ctrl-C "
+        "stops at once",
         run,
         embedder=True,
-        description="Run a worker. It reads the queues in turn, hands each item to the handler, "
-        "then completes the item with the handler's return value as outcome_data, or fails it "
-        "with the exception's message (retried after --retry-delay until its attempts are used "
-        "up). The default handler embeds the item's text (params.text, else params.content, "
-        "else the params as JSON) and stores it as a memory of type params.memory_type or the "
-        "work type. SIGTERM or Ctrl-C finishes the current batch, then exits 0. Telemetry is "
+        description="Run a worker. It reads the queues in turn into its free slots, runs the "
+        "handler on up to --concurrency items at once while a heartbeat extends each item's "
+        "visibility timeout, then completes the item with the handler's return value as "
+        "outcome_data, or fails it with the exception's message (retried after --retry-delay, "
+        "or the queue's backoff, until its attempts are used up). A result whose lease was lost "
+        "(the item was delivered again) or whose item was cancelled is dropped, and the worker "
+        "carries on. The default handler embeds the item's text (params.text, else "
+        "params.content; an item with neither fails) and stores it as a memory of type "
+        "params.memory_type or the work type. SIGTERM or Ctrl-C stops reading and waits up to "
+        "--shutdown-timeout for the handlers, then cancels them and hands their items back "
+        "(queued again); a second Ctrl-C does that at once. Exit 0. Telemetry is "
         "exported when OTEL_EXPORTER_OTLP_ENDPOINT, ANIMUS_OTEL_EXPORTER or "
         "OTEL_TRACES_EXPORTER is set.",
     )
@@ -348,16 +388,36 @@ def configure_work_parser(groups: Any) -> None:
     run_cmd.add_argument(
         "--handler",
         metavar="MODULE:FUNCTION",
-        help="async def handler(db, item) -> dict | None (default: "
-        "animus.cli.worker:remember); db.embedder is set when --embedder is given",
+        help="def or async def handler(db, item) -> dict | None, importable from the working "
+        "directory (default: animus.worker:remember); db.embedder is set when --embedder is "
+        "given",
     )
-    run_cmd.add_argument("--vt", type=int, default=60, metavar="SECONDS", help="default 60")
-    run_cmd.add_argument("--batch", type=int, default=1, help="items per read (default 1)")
+    run_cmd.add_argument("--concurrency", type=int, default=1, help="handlers at once (default 1)")
+    run_cmd.add_argument(
+        "--vt",
+        type=int,
+        default=60,
+        metavar="SECONDS",
+        help="visibility timeout; the heartbeat extends it every third of it (default 60)",
+    )
+    run_cmd.add_argument("--batch", type=int, help="most items per read (default: the free slots)")
+    run_cmd.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long a stop waits for running handlers before handing their items back "
+        "(default 30)",
+    )
     run_cmd.add_argument(
         "--poll", type=float, default=1.0, metavar="SECONDS", help="idle wait (default 1)"
     )
     run_cmd.add_argument(
-        "--retry-delay", type=int, default=30, metavar="SECONDS", help="default 30"
+        "--retry-delay",
+        type=int,
+        metavar="SECONDS",
+        help="retry a failed item after this many seconds (default: the queue's backoff "
+        "policy, animus.set_queue_policy)",
     )
     run_cmd.add_argument("--max-items", type=int, help="exit after handling this many items")
     run_cmd.add_argument(

@@ -1,0 +1,486 @@
+"""The worker: read items, run a handler on each under a heartbeat, settle it with its lease.
+
+A handler is ``async def handler(db: Db, item: WorkItem) -> dict | None`` or a plain ``def``
+of the same shape (run in a thread of its own, so it may block). What it returns is stored as
+the item's ``outcome_data``; an exception fails the item, which is retried after
+``retry_delay_seconds`` (``None``: the queue's backoff policy) until its attempts are used up.
+
+Up to ``concurrency`` handlers run at once, and the worker reads only as many items as it has
+free slots. While a handler runs, a heartbeat extends the item's visibility timeout every
+``vt_seconds / 3`` seconds, so a handler may run far longer than ``vt_seconds`` without being
+delivered twice. Every settle carries the delivery's lease. When the heartbeat or the settle
+hears that the lease is lost (the item was delivered again) or that the item was cancelled, the
+handler is cancelled, the result is dropped, and the worker carries on: that is logged, counted
+(``animus.worker.dropped``) and recorded as an event on the item's ``process`` span.
+
+:meth:`Worker.stop` (the first SIGTERM or SIGINT) stops reading and waits up to
+``shutdown_timeout`` seconds for the running handlers; then it cancels them and hands their
+items back with ``fail_work`` (retry at once), so nothing stays running. :meth:`Worker.abort`
+(a second SIGINT) does that at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import inspect
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
+
+from .db import Db
+from .errors import InvalidStateTransition, WorkCancelled
+from .models import NewMemory, WorkItem
+from .telemetry import _state, start_work_span
+
+Handler = Callable[[Db, WorkItem], Awaitable[dict[str, Any] | None] | dict[str, Any] | None]
+
+#: fail_work keeps the error text; longer ones are cut to this many characters
+#: (the column takes 4 KiB).
+MAX_ERROR_CHARS = 1000
+
+#: How many recent results ``WorkerStats.recent`` keeps: a worker that runs for days keeps
+#: counters, not a history.
+RECENT_RESULTS = 100
+
+log = logging.getLogger("animus.worker")
+
+
+class HandlerError(ValueError):
+    """The handler named for a worker cannot be used (missing, not a function, a generator)."""
+
+
+class MissingText(ValueError):
+    """The default handler got an item with no text to remember."""
+
+
+def item_text(item: WorkItem) -> str:
+    """The text a work item carries: ``params.text``, else ``params.content``.
+
+    Raises ``MissingText`` when neither is a non-empty string: storing the params themselves
+    (``"{}"``) as a memory would help nobody, so the item fails with a clear error instead.
+    """
+    for key in ("text", "content"):
+        value = item.params.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    raise MissingText(
+        "the item has no text to remember: set params.text (or params.content) to a "
+        f"non-empty string; its params are {json.dumps(item.params, sort_keys=True)[:200]}"
+    )
+
+
+async def remember(db: Db, item: WorkItem) -> dict[str, Any]:
+    """The default handler: embed the item's text (:func:`item_text`) and store it as a memory.
+
+    ``memory_type`` is ``params.memory_type`` if given, else the work type; the memory's source
+    is the item's source, and its metadata names the work item, so a memory leads back to the
+    work that produced it. Returns ``{"memory_id": ...}`` as the outcome.
+    """
+    memory_type = item.params.get("memory_type")
+    memory = NewMemory(
+        content=item_text(item),
+        memory_type=memory_type if isinstance(memory_type, str) and memory_type else item.work_type,
+        source=item.source,
+        metadata={"work_id": str(item.id), "queue": item.queue_name, "work_type": item.work_type},
+    )
+    (memory_id,) = await db.store_memories([memory])
+    return {"memory_id": memory_id}
+
+
+def check_handler(handler: object, name: str = "the handler") -> Handler:
+    """``handler`` if a worker can call it: an ``async def`` or a plain ``def`` (or a callable
+    object); generators, classes and non-callables are refused with ``HandlerError``."""
+    if not callable(handler):
+        raise HandlerError(f"{name} is not callable (it is a {type(handler).__name__})")
+    if inspect.isclass(handler):
+        raise HandlerError(f"{name} is a class; pass a function handler(db, item)")
+    if inspect.isgeneratorfunction(handler) or inspect.isasyncgenfunction(handler):
+        raise HandlerError(
+            f"{name} is a generator, neither a sync nor an async function; "
+            "return the outcome instead of yielding it"
+        )
+    return cast(Handler, handler)
+
+
+def load_handler(spec: str) -> Handler:
+    """``module:function`` to the handler it names, importing from the working directory too."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise HandlerError(f"handler must be module:function, not {spec!r}")
+    # `python -m` puts the working directory on sys.path, an installed console script does not.
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise HandlerError(f"cannot import {module_name!r}: {exc}") from exc
+    if not hasattr(module, attr):
+        raise HandlerError(f"module {module_name!r} has no {attr!r}")
+    return check_handler(getattr(module, attr), spec)
+
+
+def _is_async(handler: Handler) -> bool:
+    call = getattr(handler, "__call__", None)  # noqa: B004 - callable objects with async __call__
+    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)
+
+
+async def _in_daemon_thread(handler: Handler, db: Db, item: WorkItem) -> Any:
+    """Run a sync handler in a daemon thread of its own: a hung one cannot keep the process
+    from exiting after a shutdown, as it would in asyncio's default executor."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def target() -> None:
+        try:
+            result = handler(db, item)
+        except BaseException as exc:  # handed to the awaiting task, never lost
+            loop.call_soon_threadsafe(settle, None, exc)
+        else:
+            loop.call_soon_threadsafe(settle, result, None)
+
+    threading.Thread(target=target, name=f"animus-handler-{item.id}", daemon=True).start()
+    return await future
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What the worker did with one delivered item."""
+
+    item: WorkItem
+    #: completed; queued or dead (failed); lost (lease lost: another delivery owns it);
+    #: cancelled (cancel_work); handed_back (shutdown ended the handler, the item is queued)
+    state: str
+    outcome: dict[str, Any] | None
+    error: str | None
+    ms: int
+
+
+@dataclass
+class WorkerStats:
+    """Counters, and the last :data:`RECENT_RESULTS` results: memory stays flat."""
+
+    read: int = 0
+    completed: int = 0
+    failed: int = 0
+    lost: int = 0
+    cancelled: int = 0
+    handed_back: int = 0
+    recent: deque[ItemResult] = field(default_factory=lambda: deque(maxlen=RECENT_RESULTS))
+
+
+class Worker:
+    """Reads ``queues`` in turn and runs ``handler`` on up to ``concurrency`` items at once."""
+
+    def __init__(
+        self,
+        db: Db,
+        queues: Sequence[str],
+        handler: Handler = remember,
+        *,
+        vt_seconds: int = 60,
+        concurrency: int = 1,
+        batch_size: int | None = None,
+        poll_interval: float = 1.0,
+        retry_delay_seconds: int | None = None,
+        heartbeat_seconds: float | None = None,
+        shutdown_timeout: float = 30.0,
+        on_result: Callable[[ItemResult], None] | None = None,
+    ) -> None:
+        if not queues:
+            raise ValueError("a worker needs at least one queue")
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if vt_seconds < 1:
+            raise ValueError("vt_seconds must be at least 1, so that a heartbeat fits in it")
+        self.db = db
+        self.queues = list(queues)
+        self.handler = check_handler(handler)
+        self.vt_seconds = vt_seconds
+        self.concurrency = concurrency
+        #: most items one read asks for (never more than the free slots)
+        self.batch_size = batch_size or concurrency
+        self.poll_interval = poll_interval
+        self.retry_delay_seconds = retry_delay_seconds
+        #: a third of vt: two heartbeats may fail (a slow moment) before the item is visible
+        self.heartbeat_seconds = heartbeat_seconds or vt_seconds / 3
+        self.shutdown_timeout = shutdown_timeout
+        self.on_result = on_result
+        self.stats = WorkerStats()
+        self._async_handler = _is_async(self.handler)
+        self._stop = asyncio.Event()
+        self._abort = asyncio.Event()
+        self._running: set[asyncio.Task[ItemResult]] = set()
+        self._next_queue = 0
+
+    # --- control -------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop reading; let running handlers finish for up to ``shutdown_timeout`` seconds."""
+        self._stop.set()
+
+    def abort(self) -> None:
+        """Stop now: cancel running handlers and hand their items back."""
+        self._stop.set()
+        self._abort.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def running(self) -> int:
+        """How many handlers run now."""
+        return len(self._running)
+
+    @contextlib.contextmanager
+    def signals(self) -> Iterator[Worker]:
+        """While inside: the first SIGTERM or SIGINT calls :meth:`stop`, a second SIGINT
+        :meth:`abort`."""
+        loop = asyncio.get_running_loop()
+
+        def on_signal(sig: signal.Signals) -> None:
+            if sig == signal.SIGINT and self._stop.is_set():
+                log.warning("second interrupt: cancelling %d running handler(s)", self.running)
+                self.abort()
+            else:
+                log.warning(
+                    "%s: finishing %d running handler(s), then exiting", sig.name, self.running
+                )
+                self.stop()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, on_signal, sig)
+        try:
+            yield self
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+
+    # --- the loop ------------------------------------------------------------------------------
+
+    async def run(self, *, max_items: int | None = None, until_empty: bool = False) -> WorkerStats:
+        """Loop until stopped; or until ``max_items`` were read and handled; or, with
+        ``until_empty``, until nothing runs and a pass over every queue delivers nothing."""
+        stop_waiter = asyncio.ensure_future(self._stop.wait())
+        try:
+            while not self._stop.is_set():
+                delivered = await self._fill(max_items)
+                exhausted = max_items is not None and self.stats.read >= max_items
+                if not self._running and (exhausted or (delivered == 0 and until_empty)):
+                    break
+                free = self.concurrency - len(self._running)
+                if delivered and free > 0 and not exhausted:
+                    continue  # the queues have more: fill the free slots at once
+                # Wait for a free slot, a stop, or the poll interval.
+                await asyncio.wait(
+                    {stop_waiter, *self._running},
+                    timeout=self.poll_interval,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+        finally:
+            stop_waiter.cancel()
+            await self._shutdown()
+        return self.stats
+
+    async def _fill(self, max_items: int | None) -> int:
+        """Read into the free slots, one queue after the other (round robin)."""
+        delivered = 0
+        for _ in range(len(self.queues)):
+            free = self.concurrency - len(self._running)
+            want = min(free, self.batch_size)
+            if max_items is not None:
+                want = min(want, max_items - self.stats.read)
+            if want <= 0 or self._stop.is_set():
+                break
+            queue = self.queues[self._next_queue % len(self.queues)]
+            self._next_queue += 1
+            items = await self.db.read_work(queue, self.vt_seconds, want)
+            self.stats.read += len(items)
+            delivered += len(items)
+            for item in items:
+                task = asyncio.create_task(self.process(item), name=f"animus-work-{item.id}")
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
+        return delivered
+
+    async def _shutdown(self) -> None:
+        """Wait up to ``shutdown_timeout`` (nothing after :meth:`abort`) for running handlers,
+        then cancel the rest: each hands its item back."""
+        if not self._running:
+            return
+        abort_waiter = asyncio.ensure_future(self._abort.wait())
+        try:
+            deadline = time.monotonic() + self.shutdown_timeout
+            while self._running and not self._abort.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                await asyncio.wait(
+                    {abort_waiter, *self._running},
+                    timeout=left,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+        finally:
+            abort_waiter.cancel()
+        pending = list(self._running)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    # --- one item ------------------------------------------------------------------------------
+
+    async def _call_handler(self, item: WorkItem) -> Any:
+        if self._async_handler:
+            result = await cast(Awaitable[Any], self.handler(self.db, item))
+        else:
+            result = await _in_daemon_thread(self.handler, self.db, item)
+        if inspect.isawaitable(result):  # a plain def that returned a coroutine
+            result = await result
+        return result
+
+    async def process(self, item: WorkItem) -> ItemResult:
+        """Handle one delivered item under a heartbeat and settle it with its lease."""
+        span = start_work_span(
+            item.work_type, item.id, item.traceparent, queue=item.queue_name, msg_id=item.msg_id
+        )
+        started = time.perf_counter()
+        with trace.use_span(span, end_on_exit=True):
+            handler_task = asyncio.ensure_future(self._call_handler(item))
+            try:
+                lost = await self._heartbeat(item, handler_task)
+                if lost is not None:
+                    await _settled_quietly(handler_task)
+                    result = self._drop(item, lost, started, span)
+                else:
+                    result = await self._settle(item, handler_task, started, span)
+            except asyncio.CancelledError:
+                # Shutdown: end the handler and hand the item back, so nothing stays running.
+                handler_task.cancel()
+                await _settled_quietly(handler_task)
+                result = await self._hand_back(item, started, span)
+        self.stats.recent.append(result)
+        if self.on_result is not None:
+            self.on_result(result)
+        return result
+
+    async def _heartbeat(self, item: WorkItem, handler_task: asyncio.Future[Any]) -> str | None:
+        """Extend the lease until the handler finishes. Returns ``lost`` or ``cancelled`` (and
+        cancels the handler) when the database says this delivery is over, else None."""
+        while True:
+            done, _ = await asyncio.wait({handler_task}, timeout=self.heartbeat_seconds)
+            if done:
+                return None
+            try:
+                await self.db.extend(item, self.vt_seconds)
+            except WorkCancelled:
+                handler_task.cancel()
+                return "cancelled"
+            except InvalidStateTransition:  # LeaseLost, or the item was settled by someone else
+                handler_task.cancel()
+                return "lost"
+            except Exception as exc:  # a transient database error: the next beat tries again
+                log.warning("heartbeat of %s failed: %s", item.id, exc)
+
+    async def _settle(
+        self, item: WorkItem, handler_task: asyncio.Future[Any], started: float, span: Any
+    ) -> ItemResult:
+        ms = int((time.perf_counter() - started) * 1000)
+        exc: BaseException | None = (
+            asyncio.CancelledError("the handler cancelled itself")
+            if handler_task.cancelled()
+            else handler_task.exception()
+        )
+        try:
+            if exc is not None:
+                error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                state = await self.db.fail(item, error, self.retry_delay_seconds)
+                self.stats.failed += 1
+                return ItemResult(item, state, None, error, ms)
+            outcome = handler_task.result()
+            await self.db.complete(item, outcome, ms)
+            self.stats.completed += 1
+            return ItemResult(item, "completed", outcome, None, ms)
+        except WorkCancelled:
+            return self._drop(item, "cancelled", started, span)
+        except InvalidStateTransition:
+            return self._drop(item, "lost", started, span)
+
+    def _drop(self, item: WorkItem, why: str, started: float, span: Any) -> ItemResult:
+        ms = int((time.perf_counter() - started) * 1000)
+        if why == "cancelled":
+            self.stats.cancelled += 1
+            text = "the item was cancelled"
+        else:
+            self.stats.lost += 1
+            text = "the lease was lost: the item was delivered again or settled by someone else"
+        log.warning("work item %s: %s; its result is dropped", item.id, text)
+        _dropped_counter().add(1, {"reason": why, "messaging.destination.name": item.queue_name})
+        span.add_event("animus.work.dropped", {"reason": why, "animus.work.lease": item.lease})
+        return ItemResult(item, why, None, text, ms)
+
+    async def _hand_back(self, item: WorkItem, started: float, span: Any) -> ItemResult:
+        ms = int((time.perf_counter() - started) * 1000)
+        error = "the worker shut down before the handler finished"
+        try:
+            state = await self.db.fail(item, error, 0)
+        except InvalidStateTransition:
+            return self._drop(item, "lost", started, span)
+        self.stats.handed_back += 1
+        span.add_event("animus.work.handed_back", {"animus.work.state": state})
+        return ItemResult(item, "handed_back", None, error, ms)
+
+
+def _dropped_counter() -> Any:
+    """The counter on the meter animus's telemetry set up (or the global one), made once."""
+    return _state.instrument(
+        "animus.worker.dropped",
+        lambda meter: meter.create_counter(
+            "animus.worker.dropped",
+            unit="{item}",
+            description="results a worker dropped: the lease was lost or the item cancelled",
+        ),
+    )
+
+
+async def _settled_quietly(task: asyncio.Future[Any]) -> None:
+    """Wait for a cancelled handler to unwind; its outcome no longer matters."""
+    with contextlib.suppress(BaseException):
+        await task
+
+
+__all__ = [
+    "Handler",
+    "HandlerError",
+    "ItemResult",
+    "MissingText",
+    "Worker",
+    "WorkerStats",
+    "check_handler",
+    "item_text",
+    "load_handler",
+    "remember",
+]
