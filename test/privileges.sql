@@ -42,9 +42,9 @@ SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animu
     'animus_app may execute exactly the agent API');
 
 SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animus_ops', oid, 'EXECUTE') ORDER BY 1),
-    ARRAY['_queue_length', 'cancel_work', 'create_queue', 'deployed_changes', 'embedding_dim', 'requeue_dead',
+    ARRAY['_queue_length', '_queue_stats', 'cancel_work', 'create_queue', 'deployed_changes', 'embedding_dim', 'requeue_dead',
           'set_queue_policy', 'work_provenance'],
-    'animus_ops may execute exactly the operator API (and _queue_length, which queue_overview calls)');
+    'animus_ops may execute exactly the operator API (and _queue_length and _queue_stats, which queue_overview calls)');
 
 SELECT is(ARRAY(SELECT name FROM fn WHERE name LIKE '\_%' AND has_function_privilege('animus_app', oid, 'EXECUTE')),
     '{}'::text[], 'animus_app may execute no private helper');

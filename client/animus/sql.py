@@ -78,7 +78,8 @@ REQUEUE_DEAD = """SELECT * FROM animus.requeue_dead(
 # --- operator reads (views and functions granted to animus_ops) ---------------------------------
 
 QUEUE_OVERVIEW = """SELECT queue_name, queued, running, dead, merged, oldest_queued_age,
-    queue_length FROM animus.queue_overview ORDER BY queue_name"""
+    queue_length, ready, delayed, oldest_ready_age, orphaned
+    FROM animus.queue_overview ORDER BY queue_name"""
 
 QUEUE_NAMES = "SELECT queue_name FROM animus.queues ORDER BY queue_name"
 
