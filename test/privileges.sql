@@ -42,7 +42,7 @@ SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animu
     'animus_app may execute exactly the agent API');
 
 SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animus_ops', oid, 'EXECUTE') ORDER BY 1),
-    ARRAY['_queue_length', '_queue_stats', 'cancel_work', 'create_queue', 'deployed_changes', 'embedding_dim', 'requeue_dead',
+    ARRAY['_queue_length', '_queue_stats', 'cancel_work', 'create_queue', 'deployed_changes', 'embedding_dim', 'purge', 'reconcile', 'requeue_dead',
           'set_queue_policy', 'work_provenance'],
     'animus_ops may execute exactly the operator API (and _queue_length and _queue_stats, which queue_overview calls)');
 
