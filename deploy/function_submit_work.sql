@@ -118,6 +118,12 @@ BEGIN
                            'VALUES ($1, 0, now(), NULL, clock_timestamp() + make_interval(secs => $2), $3, $4)',
                            animus._pgmq_relation(submit_work.queue_name, 'queue'))
                 USING new_msg_id, coalesce(submit_work.delay_seconds, 0), jsonb_build_object('work_id', new_id), headers;
+            -- Wake listening workers (docs/queue.md, "Push wake-ups"). PostgreSQL folds identical
+            -- notifications of one transaction into one, and a delayed item is not ready yet
+            -- (the workers' poll finds it), so a burst in one transaction sends one per queue.
+            IF coalesce(submit_work.delay_seconds, 0) = 0 THEN
+                PERFORM pg_notify('animus_work', submit_work.queue_name);
+            END IF;
             RETURN ROW(new_id, 'queued', NULL, new_msg_id)::animus.submit_result;
         END IF;
         IF NOT EXISTS (SELECT FROM animus.queues q WHERE q.queue_name = submit_work.queue_name) THEN

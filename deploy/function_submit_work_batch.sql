@@ -270,6 +270,8 @@ BEGIN
                        'WHERE b.pgmq_msg_id IS NOT NULL AND b.queue_name = $3',
                        animus._pgmq_relation(queue, 'queue'))
             USING batch, delays, queue;
+        -- One wake-up per queue per batch (docs/queue.md, "Push wake-ups").
+        PERFORM pg_notify('animus_work', queue);
     END LOOP;
 
     IF lead_count = jsonb_array_length(items) AND cardinality(merge_ids) = 0 THEN
