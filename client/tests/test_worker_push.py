@@ -127,3 +127,25 @@ async def test_a_killed_listen_connection_falls_back_to_polling(db: Db, database
     assert worker.stats.listen_lost == 1
     assert worker.stats.delivered_after["notify"] == 0
     assert worker.stats.delivered_after["poll"] == 1
+
+
+async def test_a_burst_sends_few_notifications(db: Db, database_url: str) -> None:
+    """Only the submit that finds no ready message notifies (each NOTIFY serializes commits):
+    ten submits in ten transactions with nobody reading send one; a delayed item sends none."""
+    queue = await new_queue(db)
+    heard: list[str] = []
+    listener = await asyncpg.connect(database_url)
+    try:
+        await listener.add_listener("animus_work", lambda *a: heard.append(a[3]))
+        delayed = NewWorkItem(queue_name=queue, work_type="push", source="test", delay_seconds=3600)
+        await db.submit_work(delayed)
+        for _ in range(10):
+            await db.submit_work(NewWorkItem(queue_name=queue, work_type="push", source="test"))
+        await db.submit_batch([NewWorkItem(queue_name=queue, work_type="push", source="test")])
+        # The server hands an idle connection its notifications before it answers a query.
+        await listener.fetchval("SELECT 1")
+        await until(lambda: len(heard) >= 1)
+        await listener.fetchval("SELECT 1")
+    finally:
+        await listener.close()
+    assert heard == [queue]
