@@ -12,6 +12,7 @@ CREATE OR REPLACE FUNCTION animus.submit_work_batch(items jsonb)
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    first_ready boolean;
     statement_traceparent text;
     statement_tracestate text;
     bad record;
@@ -270,6 +271,15 @@ BEGIN
                        'WHERE b.pgmq_msg_id IS NOT NULL AND b.queue_name = $3',
                        animus._pgmq_relation(queue, 'queue'))
             USING batch, delays, queue;
+        -- One wake-up per queue per batch, and only when no earlier message is ready
+        -- (docs/queue.md, "Push wake-ups"; the reason is in function_submit_work.sql).
+        EXECUTE format('SELECT NOT EXISTS (SELECT FROM pgmq.%I WHERE vt <= clock_timestamp() AND msg_id < $1)',
+                       animus._pgmq_relation(queue, 'queue'))
+            INTO first_ready
+            USING (SELECT min(b.pgmq_msg_id) FROM unnest(batch) AS b WHERE b.queue_name = queue AND b.pgmq_msg_id IS NOT NULL);
+        IF first_ready THEN
+            PERFORM pg_notify('animus_work', queue);
+        END IF;
     END LOOP;
 
     IF lead_count = jsonb_array_length(items) AND cardinality(merge_ids) = 0 THEN

@@ -1,7 +1,8 @@
 -- Verify animus:view_queue_overview on pg
 BEGIN;
 
-SELECT queue_name, queued, running, dead, merged, oldest_queued_age, queue_length
+SELECT queue_name, queued, running, dead, merged, oldest_queued_age, queue_length,
+       ready, delayed, oldest_ready_age, orphaned
 FROM animus.queue_overview WHERE false;
 
 ROLLBACK;

@@ -60,6 +60,7 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "function_store_memories": 2,
         "function_search_memory": 1,
         "function_hybrid_search": 2,
+        "view_queue_overview": 2,
     }
 )
 

@@ -136,6 +136,19 @@ class WorkCancelled(InvalidStateTransition):
     result. Nothing was changed."""
 
 
+class PgCronMissing(DatabaseError):
+    """AN017: pg_cron is not installed in this database (schedules need it); the hint says
+    how to set it up."""
+
+
+class InvalidSchedule(InvalidInput):
+    """AN018: the cron schedule is not one pg_cron accepts."""
+
+
+class UnknownSchedule(NotFound):
+    """AN019: no schedule has that name."""
+
+
 class InvalidParams(InvalidInput):
     """AN005: ``params`` is not a JSON object."""
 
@@ -207,6 +220,9 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN014": InvalidMetadata,
     "AN015": LeaseLost,
     "AN016": WorkCancelled,
+    "AN017": PgCronMissing,
+    "AN018": InvalidSchedule,
+    "AN019": UnknownSchedule,
     "40001": RetryableError,
     "40P01": RetryableError,
     "22P05": InvalidInput,  # untranslatable_character: U+0000 in JSON, which jsonb cannot hold
@@ -287,10 +303,12 @@ __all__ = [
     "InvalidMetadata",
     "InvalidParams",
     "InvalidQueueName",
+    "InvalidSchedule",
     "InvalidStateTransition",
     "LeaseLost",
     "NotFound",
     "PermissionDenied",
+    "PgCronMissing",
     "ProviderError",
     "ReadOnlyDatabase",
     "RetryableError",
@@ -299,6 +317,7 @@ __all__ = [
     "TimeoutError",
     "UnknownFilterKey",
     "UnknownQueue",
+    "UnknownSchedule",
     "UnknownWorkItem",
     "WorkCancelled",
     "error_class",

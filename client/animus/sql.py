@@ -75,10 +75,15 @@ DELETE_WORK = "SELECT animus.delete_work(queue_name => $1::text, msg_id => $2::b
 REQUEUE_DEAD = """SELECT * FROM animus.requeue_dead(
     queue_name => $1::text, work_ids => $2::uuid[], max_items => $3::integer)"""
 
+#: The channel submit_work and submit_work_batch NOTIFY (payload: the queue name) when they
+#: queue a ready item; workers LISTEN on it.
+WORK_CHANNEL = "animus_work"
+
 # --- operator reads (views and functions granted to animus_ops) ---------------------------------
 
 QUEUE_OVERVIEW = """SELECT queue_name, queued, running, dead, merged, oldest_queued_age,
-    queue_length FROM animus.queue_overview ORDER BY queue_name"""
+    queue_length, ready, delayed, oldest_ready_age, orphaned
+    FROM animus.queue_overview ORDER BY queue_name"""
 
 QUEUE_NAMES = "SELECT queue_name FROM animus.queues ORDER BY queue_name"
 

@@ -32,14 +32,16 @@ import signal
 import sys
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import asyncpg
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 
+from . import sql
 from .db import Db
 from .errors import InvalidStateTransition, WorkCancelled
 from .models import NewMemory, WorkItem
@@ -188,6 +190,12 @@ class WorkerStats:
     cancelled: int = 0
     handed_back: int = 0
     recent: deque[ItemResult] = field(default_factory=lambda: deque(maxlen=RECENT_RESULTS))
+    #: items delivered by the reads that followed each kind of wake-up: ``start`` (the first
+    #: read), ``more`` (the last read filled every slot it asked for), ``slot`` (a handler
+    #: finished), ``notify`` (a submit's NOTIFY), ``poll`` (the poll interval ran out)
+    delivered_after: Counter[str] = field(default_factory=Counter)
+    #: times the LISTEN connection was lost (the worker then polls only)
+    listen_lost: int = 0
 
 
 class Worker:
@@ -207,6 +215,8 @@ class Worker:
         heartbeat_seconds: float | None = None,
         shutdown_timeout: float = 30.0,
         on_result: Callable[[ItemResult], None] | None = None,
+        listen: bool = True,
+        relisten_seconds: float = 30.0,
     ) -> None:
         if not queues:
             raise ValueError("a worker needs at least one queue")
@@ -233,6 +243,15 @@ class Worker:
         self._abort = asyncio.Event()
         self._running: set[asyncio.Task[ItemResult]] = set()
         self._next_queue = 0
+        #: LISTEN on channel ``animus_work`` (submit_work's NOTIFY) on a pool connection of its
+        #: own, and read as soon as a notification names one of ``queues``; the poll stays as
+        #: the safety net (delayed items and retries send no notification)
+        self.listen = listen
+        #: after the listening connection dropped, poll only and try LISTEN again this often
+        self.relisten_seconds = relisten_seconds
+        self._wake = asyncio.Event()
+        self._listener: Any = None
+        self._listener_lost_at: float | None = None
 
     # --- control -------------------------------------------------------------------------------
 
@@ -284,25 +303,100 @@ class Worker:
         """Loop until stopped; or until ``max_items`` were read and handled; or, with
         ``until_empty``, until nothing runs and a pass over every queue delivers nothing."""
         stop_waiter = asyncio.ensure_future(self._stop.wait())
+        wake_waiter: asyncio.Future[Any] | None = None
+        reason = "start"
         try:
+            if self.listen:
+                await self._start_listening()
             while not self._stop.is_set():
+                self._wake.clear()
                 delivered = await self._fill(max_items)
+                self.stats.delivered_after[reason] += delivered
                 exhausted = max_items is not None and self.stats.read >= max_items
                 if not self._running and (exhausted or (delivered == 0 and until_empty)):
                     break
                 free = self.concurrency - len(self._running)
                 if delivered and free > 0 and not exhausted:
+                    reason = "more"
                     continue  # the queues have more: fill the free slots at once
-                # Wait for a free slot, a stop, or the poll interval.
-                await asyncio.wait(
-                    {stop_waiter, *self._running},
+                await self._maybe_relisten()
+                # Wait for a free slot, a stop, a notification, or the poll interval.
+                if wake_waiter is None or wake_waiter.done():
+                    wake_waiter = asyncio.ensure_future(self._wake.wait())
+                done, _ = await asyncio.wait(
+                    {stop_waiter, wake_waiter, *self._running},
                     timeout=self.poll_interval,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
+                if wake_waiter in done:
+                    reason = "notify"
+                elif done:
+                    reason = "slot"
+                else:
+                    reason = "poll"
         finally:
             stop_waiter.cancel()
+            if wake_waiter is not None:
+                wake_waiter.cancel()
             await self._shutdown()
+            await self._stop_listening()
         return self.stats
+
+    # --- push wake-ups ---------------------------------------------------------------------------
+
+    @property
+    def listening(self) -> bool:
+        """Whether a LISTEN connection is up (False: the worker polls only)."""
+        return self._listener is not None and not self._listener.is_closed()
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload in self.queues:
+            self._wake.set()
+
+    def _on_listener_lost(self, _conn: Any) -> None:
+        if self._listener is None:
+            return  # closed on purpose
+        self._listener = None
+        self._listener_lost_at = time.monotonic()
+        self.stats.listen_lost += 1
+        log.warning("the LISTEN connection dropped: polling every %.1f s", self.poll_interval)
+        self._wake.set()  # read once at once: a notification may have been lost with it
+
+    async def _start_listening(self) -> None:
+        pool = self.db.pool
+        if pool is None:
+            log.info("no pool (a single connection): polling only")
+            return
+        try:
+            conn = await pool.acquire()
+            await conn.add_listener(sql.WORK_CHANNEL, self._on_notify)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("LISTEN failed (%s): polling only", exc)
+            self._listener_lost_at = time.monotonic()
+            return
+        conn.add_termination_listener(self._on_listener_lost)
+        self._listener = conn
+        self._listener_lost_at = None
+
+    async def _maybe_relisten(self) -> None:
+        if not self.listen or self._listener is not None or self._listener_lost_at is None:
+            return
+        if time.monotonic() - self._listener_lost_at >= self.relisten_seconds:
+            await self._start_listening()
+
+    async def _stop_listening(self) -> None:
+        conn, self._listener = self._listener, None
+        if conn is None:
+            return
+        pool = self.db.pool
+        try:
+            conn.remove_termination_listener(self._on_listener_lost)
+            if not conn.is_closed():
+                await conn.remove_listener(sql.WORK_CHANNEL, self._on_notify)
+            if pool is not None:
+                await pool.release(conn)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.debug("closing the LISTEN connection: %s", exc)
 
     async def _fill(self, max_items: int | None) -> int:
         """Read into the free slots, one queue after the other (round robin)."""

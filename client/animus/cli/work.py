@@ -127,9 +127,12 @@ async def overview(args: argparse.Namespace, out: Output) -> int:
         (
             "queue_name",
             "queued",
+            "ready",
+            "delayed",
             "running",
             "dead",
             "merged",
+            "orphaned",
             "oldest_queued_age",
             "queue_length",
         ),
