@@ -60,6 +60,12 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "function_store_memories": 2,
         "function_search_memory": 1,
         "function_hybrid_search": 2,
+        "function_forget_memory": 1,
+        "function_forget_memories": 2,
+        "function_get_memory": 1,
+        "function_update_memory": 1,
+        "function_store_document": 1,
+        "function_forget_document": 1,
     }
 )
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from . import sql
 from .embeddings import Embedder, traced_embed
 from .errors import AnimusError, EmbeddingDimensionMismatch, InvalidEmbedding
-from .models import HybridMatch, MemoryFilters, MemoryMatch, NewMemory
+from .models import HybridMatch, Memory, MemoryFilters, MemoryMatch, NewMemory
 
 Filters = MemoryFilters | Mapping[str, Any] | None
 
@@ -54,6 +54,133 @@ class MemoryCalls(sql.SqlCaller):
         ]
         records = await self._send("fetch", sql.STORE_MEMORIES, items)
         return [r["id"] for r in records]
+
+    async def store_memory(
+        self,
+        content: str,
+        memory_type: str,
+        *,
+        key: str | None = None,
+        source: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        embedder: Embedder | None = None,
+    ) -> int:
+        """Embed and store one memory; its id.
+
+        Without ``key``, the content dedup applies (the same content and memory_type return the
+        existing id). With ``key`` (a document path, a URL, a message id), storing the key again
+        replaces what it named, content included, and keeps the id; keyed memories are never
+        merged by content.
+        """
+        if key is None:
+            (memory_id,) = await self.store_memories(
+                [
+                    NewMemory(
+                        content=content,
+                        memory_type=memory_type,
+                        source=source,
+                        metadata=dict(metadata or {}),
+                    )
+                ],
+                embedder,
+            )
+            return memory_id
+        (memory_id,) = await self._store_chunks(
+            key, memory_type, [(content, {})], source, metadata, embedder
+        )
+        return memory_id
+
+    async def _store_chunks(
+        self,
+        key: str,
+        memory_type: str,
+        chunks: Sequence[tuple[str, Mapping[str, Any]]],
+        source: str | None,
+        metadata: Mapping[str, Any] | None,
+        embedder: Embedder | None,
+        *,
+        batch_size: int = 256,
+    ) -> list[int]:
+        """Embed the chunks, then replace everything stored under ``key`` in one call."""
+        chosen = self._embedder(embedder)
+        vectors: list[list[float]] = []
+        for start in range(0, len(chunks), batch_size):
+            texts = [text for text, _ in chunks[start : start + batch_size]]
+            vectors.extend(await traced_embed(chosen, texts))
+        if len(vectors) != len(chunks):
+            raise AnimusError(
+                f"the embedder returned {len(vectors)} vectors for {len(chunks)} chunks"
+            )
+        items = [
+            {
+                "content": text,
+                "metadata": dict(chunk_metadata),
+                "embedding": _finite([float(x) for x in vector]),
+            }
+            for (text, chunk_metadata), vector in zip(chunks, vectors, strict=True)
+        ]
+        records = await self._send(
+            "fetch",
+            sql.STORE_DOCUMENT,
+            key,
+            memory_type,
+            items,
+            source,
+            dict(metadata or {}),
+            chosen.model,
+        )
+        return [r["id"] for r in records]
+
+    async def get_memory(self, memory_id: int, *, on_primary: bool = False) -> Memory | None:
+        """The memory with this id, or None. Runs on the replica when there is a read pool."""
+        record = await self._send_read("fetchrow", sql.GET_MEMORY, memory_id, on_primary=on_primary)
+        return None if record is None else Memory.from_record(record)
+
+    async def update_memory(
+        self,
+        memory_id: int,
+        content: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        embedder: Embedder | None = None,
+    ) -> bool:
+        """Change a memory in place; False when there is none with this id.
+
+        New ``content`` is embedded here (the database refuses new content without a new
+        embedding); ``metadata`` replaces the old metadata. ``updated_at`` is set.
+        """
+        vector: Sequence[float] | None = None
+        model: str | None = None
+        if content is not None:
+            chosen = self._embedder(embedder)
+            (vector,) = await traced_embed(chosen, [content])
+            vector = _finite([float(x) for x in vector])
+            model = chosen.model
+        result: bool = await self._send(
+            "fetchval",
+            sql.UPDATE_MEMORY,
+            memory_id,
+            content,
+            None if metadata is None else dict(metadata),
+            vector,
+            model,
+        )
+        return result
+
+    async def forget_memory(self, memory_id: int) -> bool:
+        """Delete one memory; False when there was none."""
+        result: bool = await self._send("fetchval", sql.FORGET_MEMORY, memory_id)
+        return result
+
+    async def forget_memories(self, filters: Filters, *, all: bool = False) -> int:
+        """Delete the memories matching ``filters``; how many. A filter that narrows nothing
+        (``{}``, None) is refused (``InvalidArgument``) unless ``all=True``."""
+        result: int = await self._send("fetchval", sql.FORGET_MEMORIES, _filters_json(filters), all)
+        return result
+
+    async def forget_document(self, key: str) -> int:
+        """Delete the memory or every chunk of the document stored under ``key``; how many."""
+        result: int = await self._send("fetchval", sql.FORGET_DOCUMENT, key)
+        return result
 
     async def search_memory(
         self,

@@ -116,6 +116,7 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         "work submit", "work read", "work complete", "work fail", "work show",
         "work requeue-dead", "work overview", "work run",
         "memory add", "memory import", "memory search", "memory hybrid", "memory stats",
+        "memory get", "memory update", "memory forget",
         "demo",
     ):  # fmt: skip
         assert expected in names

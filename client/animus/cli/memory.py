@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..errors import NotFound
 from ..importer import import_memories, load_import
 from ..models import MemoryFilters, NewMemory
 from ._args import add_command, add_group, json_object
@@ -47,17 +48,60 @@ def add(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
 
 async def _add(args: argparse.Namespace, out: Output, content: str) -> int:
     async with await connect(args, embedder=True) as db:
-        (memory_id,) = await db.store_memories(
-            [
-                NewMemory(
-                    content=content,
-                    memory_type=args.memory_type,
-                    source=args.source,
-                    metadata=args.metadata,
-                )
-            ]
+        memory_id = await db.store_memory(
+            content,
+            args.memory_type,
+            key=args.key,
+            source=args.source,
+            metadata=args.metadata,
         )
     out.line(str(memory_id), {"id": memory_id})
+    return EXIT_OK
+
+
+async def get(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args) as db:
+        memory = await db.get_memory(args.id)
+    if memory is None:
+        raise NotFound(f"no memory has id {args.id}")
+    out.one(memory.model_dump())
+    return EXIT_OK
+
+
+def update(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
+    content = sys.stdin.read() if args.content == "-" else args.content
+    if content is None and args.metadata is None:
+        raise UsageError("give --content and/or --metadata")
+    return _update(args, out, content)
+
+
+async def _update(args: argparse.Namespace, out: Output, content: str | None) -> int:
+    async with await connect(args, embedder=content is not None) as db:
+        found = await db.update_memory(args.id, content=content, metadata=args.metadata)
+    if not found:
+        raise NotFound(f"no memory has id {args.id}")
+    out.line(f"updated {args.id}", {"id": args.id, "updated": True})
+    return EXIT_OK
+
+
+async def forget(args: argparse.Namespace, out: Output) -> int:
+    has_filter = any(
+        v is not None
+        for v in (args.memory_types, args.source, args.metadata, args.after, args.before)
+    )
+    chosen = sum(x for x in (args.id is not None, args.key is not None, has_filter or args.all))
+    if chosen != 1:
+        raise UsageError("give one of: an ID, --key KEY, filters (--type, --source, ...) or --all")
+    async with await connect(args) as db:
+        if args.id is not None:
+            if not await db.forget_memory(args.id):
+                raise NotFound(f"no memory has id {args.id}")
+            deleted = 1
+        elif args.key is not None:
+            deleted = await db.forget_document(args.key)
+        else:
+            deleted = await db.forget_memories(_filters(args), all=args.all)
+    out.line(f"forgot {deleted} memories", {"forgotten": deleted})
     return EXIT_OK
 
 
@@ -157,6 +201,10 @@ def configure_memory_parser(groups: Any) -> None:
     add_cmd.add_argument("--type", dest="memory_type", required=True, help="memory_type")
     add_cmd.add_argument("--source", help="where it comes from")
     add_cmd.add_argument(
+        "--key",
+        help="an external key (path, URL, message id): storing it again replaces the memory",
+    )
+    add_cmd.add_argument(
         "--metadata", type=json_object, default={}, metavar="JSON", help="a JSON object"
     )
 
@@ -214,6 +262,36 @@ def configure_memory_parser(groups: Any) -> None:
         choices=("bm25", "or_rank_cd", "and_rank_cd", "and_rank"),
         help="how the keyword leg ranks (default bm25)",
     )
+
+    get_cmd = add_command(cmds, "get", "show one memory by id", get)
+    get_cmd.add_argument("id", type=int, help="the memory's id")
+
+    upd = add_command(
+        cmds,
+        "update",
+        "change a memory's content (re-embedded) or metadata (replaced) in place",
+        update,
+        embedder=True,
+    )
+    upd.add_argument("id", type=int, help="the memory's id")
+    upd.add_argument("--content", help="the new text ('-' reads standard input); re-embedded")
+    upd.add_argument(
+        "--metadata", type=json_object, metavar="JSON", help="the new metadata (replaces it)"
+    )
+
+    fgt = add_command(
+        cmds,
+        "forget",
+        "delete a memory by id, a document by key, or the memories matching filters",
+        forget,
+        description="Delete memories: one by ID, a keyed memory or document (all its chunks) "
+        "by --key, or every memory matching the filters. Filters that narrow nothing are "
+        "refused; --all deletes every memory.",
+    )
+    fgt.add_argument("id", type=int, nargs="?", help="the memory's id")
+    fgt.add_argument("--key", help="forget the memory or document stored under this key")
+    fgt.add_argument("--all", action="store_true", help="forget every memory (with no filter)")
+    _filter_options(fgt)
 
     add_command(
         cmds,
