@@ -43,7 +43,10 @@ BEGIN
         UPDATE animus.memories AS m
         SET content = new_content,
             content_hash = sha256(convert_to(new_content, 'UTF8')),
-            metadata = coalesce(update_memory.metadata, m.metadata),
+            -- A chunk keeps naming its document, whatever metadata replaces the old.
+            metadata = coalesce(update_memory.metadata, m.metadata)
+                       || CASE WHEN m.key IS NULL THEN '{}'::jsonb
+                               ELSE jsonb_build_object('document', m.key, 'chunk', m.chunk_index) END,
             embedding = new_embedding,
             embedding_model = new_model,
             updated_at = now()
@@ -61,7 +64,8 @@ END
 $$;
 COMMENT ON FUNCTION animus.update_memory(bigint, text, jsonb, public.vector, text) IS
     'Update one memory in place and return true (false when no memory has that id). NULL '
-    'arguments keep the current value; metadata is replaced, not merged; updated_at is set. '
+    'arguments keep the current value; metadata is replaced, not merged (a keyed chunk keeps its '
+    'document and chunk keys); updated_at is set. '
     'Raises AN020 (content changed without a new embedding), AN021 (the new content is already '
     'another unkeyed memory of the same memory_type), AN008 (nothing to update, empty content), '
     'and the field errors of store_memory: AN006, AN012, AN013, AN014.';

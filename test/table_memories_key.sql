@@ -1,7 +1,7 @@
 -- pgTAP: keyed memories and documents (store_document, forget_document), get_memory and
 -- update_memory. Own memory types and keys only: the suite also runs on an upgraded database.
 BEGIN;
-SELECT plan(24);
+SELECT plan(29);
 
 SELECT has_column('animus', 'memories', 'key', 'memories has a key');
 SELECT has_column('animus', 'memories', 'chunk_index', 'memories has a chunk_index');
@@ -57,6 +57,22 @@ UPDATE animus.memories SET updated_at = '2000-01-01Z' WHERE id = :n1;
 SELECT is(animus.update_memory(:n1, 'mk note edited', '{"b": 2}', '[1,1,0]', 'm2'), true, 'update_memory edits');
 SELECT is((SELECT row(content, metadata, embedding_model, updated_at = now())::text FROM animus.memories WHERE id = :n1),
           row('mk note edited', '{"b": 2}'::jsonb, 'm2', true)::text, 'content, metadata and model changed, updated_at moved');
+
+-- group_by_document: the best chunk per document, in search_memory and hybrid_search.
+SELECT animus.store_document('mk/g1', 'mk_group', '[{"content": "grouping one a", "embedding": [1,0,0]},
+    {"content": "grouping one b", "embedding": [0.9,0.1,0]}, {"content": "grouping one c", "embedding": [0.8,0.2,0]}]');
+SELECT animus.store_document('mk/g2', 'mk_group', '[{"content": "grouping two a", "embedding": [0.7,0.3,0]},
+    {"content": "grouping two b", "embedding": [0,1,0]}]');
+SELECT animus.store_memory('grouping loose', 'mk_group', '[0.6,0.4,0]');
+SELECT is(ARRAY(SELECT content FROM animus.search_memory('[1,0,0]', 3, '{"memory_type": "mk_group"}')),
+          ARRAY['grouping one a', 'grouping one b', 'grouping one c'], 'without grouping, one document fills the page');
+SELECT is(ARRAY(SELECT content FROM animus.search_memory('[1,0,0]', 3, '{"memory_type": "mk_group"}', group_by_document => true)),
+          ARRAY['grouping one a', 'grouping two a', 'grouping loose'], 'grouped: the nearest chunk of each document; an unkeyed memory is its own group');
+SELECT is(ARRAY(SELECT content FROM animus.hybrid_search('grouping', '[1,0,0]', 3, '{"memory_type": "mk_group"}', group_by_document => true)),
+          ARRAY['grouping one a', 'grouping two a', 'grouping loose'], 'hybrid_search groups the same way');
+SELECT is((SELECT count(*)::int FROM animus.hybrid_search('grouping', '[1,0,0]', 10, '{"memory_type": "mk_group"}')), 6,
+          'hybrid_search without grouping returns every chunk');
+SELECT throws_ok($$SELECT * FROM animus.search_memory('[1,0,0]', 3, '{}', NULL)$$, 'AN008', NULL, 'a NULL group_by_document');
 
 SELECT * FROM finish();
 ROLLBACK;

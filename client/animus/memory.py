@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from . import sql
+from .chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP, Chunk, split_document
 from .embeddings import Embedder, traced_embed
-from .errors import AnimusError, EmbeddingDimensionMismatch, InvalidEmbedding
+from .errors import AnimusError, EmbeddingDimensionMismatch, InvalidArgument, InvalidEmbedding
 from .models import HybridMatch, Memory, MemoryFilters, MemoryMatch, NewMemory
 
 Filters = MemoryFilters | Mapping[str, Any] | None
@@ -85,12 +86,63 @@ class MemoryCalls(sql.SqlCaller):
                 embedder,
             )
             return memory_id
-        (memory_id,) = await self._store_chunks(
+        (memory_id,) = await self._store_keyed(
             key, memory_type, [(content, {})], source, metadata, embedder
         )
         return memory_id
 
-    async def _store_chunks(
+    async def store_document(
+        self,
+        key: str,
+        text: str,
+        memory_type: str = "document",
+        *,
+        source: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        overlap: int = DEFAULT_OVERLAP,
+        embedder: Embedder | None = None,
+    ) -> list[int]:
+        """Split ``text`` (Markdown or plain) into chunks that fit the embedder's window (by
+        headings, then windows of ``max_tokens`` overlapping by ``overlap``), embed them and
+        store them under ``key``; the chunk ids in order.
+
+        Storing the key again replaces all of its chunks in one transaction. Each chunk's
+        metadata holds ``document`` (the key), ``chunk`` (its index) and ``headings`` (the
+        heading path above it), besides ``metadata``.
+        """
+        chunks = split_document(text, max_tokens, overlap)
+        if not chunks:
+            raise InvalidArgument("the document is empty", sqlstate="AN008")
+        return await self.store_chunks(
+            key, chunks, memory_type=memory_type, source=source, metadata=metadata,
+            embedder=embedder,
+        )  # fmt: skip
+
+    async def store_chunks(
+        self,
+        key: str,
+        chunks: Sequence[Chunk],
+        *,
+        memory_type: str = "document",
+        source: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        embedder: Embedder | None = None,
+        batch_size: int = 256,
+    ) -> list[int]:
+        """Store already split ``chunks`` under ``key``, replacing what it held (see
+        ``store_document``)."""
+        return await self._store_keyed(
+            key,
+            memory_type,
+            [(c.text, {"headings": list(c.headings)}) for c in chunks],
+            source,
+            metadata,
+            embedder,
+            batch_size=batch_size,
+        )
+
+    async def _store_keyed(
         self,
         key: str,
         memory_type: str,
@@ -189,16 +241,25 @@ class MemoryCalls(sql.SqlCaller):
         embedder: Embedder | None = None,
         filters: Filters = None,
         *,
+        group_by_document: bool = False,
         on_primary: bool = False,
     ) -> list[MemoryMatch]:
         """The ``limit`` memories closest to ``query`` (a text to embed, or a vector).
+
+        ``group_by_document=True`` returns only the closest chunk of each document.
 
         With a read pool (``read_url``) the search runs on the replica; ``on_primary=True``
         runs it on the primary instead, to see this client's own writes at once.
         """
         vector = _finite(await self._vector(query, embedder))
         records = await self._send_read(
-            "fetch", sql.SEARCH_MEMORY, vector, limit, _filters_json(filters), on_primary=on_primary
+            "fetch",
+            sql.SEARCH_MEMORY,
+            vector,
+            limit,
+            _filters_json(filters),
+            group_by_document,
+            on_primary=on_primary,
         )
         return [MemoryMatch.from_record(r) for r in records]
 
@@ -214,6 +275,7 @@ class MemoryCalls(sql.SqlCaller):
         keyword_weight: float | None = None,
         rrf_k: int | None = None,
         keyword_ranking: str | None = None,
+        group_by_document: bool = False,
         on_primary: bool = False,
     ) -> list[HybridMatch]:
         """Vector and keyword search, fused.
@@ -221,7 +283,8 @@ class MemoryCalls(sql.SqlCaller):
         ``embedding`` is the query's vector, or an embedder to compute it with (default: the
         ``Db``'s embedder). The keyword arguments tune the fusion (``fusion`` "convex" or "rrf",
         the leg weights, ``rrf_k``, ``keyword_ranking``); those left as None are not sent, so
-        the SQL function's defaults apply. With a read pool (``read_url``) the search runs on
+        the SQL function's defaults apply. ``group_by_document=True`` returns only the best
+        chunk of each document. With a read pool (``read_url``) the search runs on
         the replica; ``on_primary=True`` runs it on the primary (read-your-writes).
         """
         if embedding is None or isinstance(embedding, Embedder):
@@ -237,6 +300,7 @@ class MemoryCalls(sql.SqlCaller):
                 ("keyword_weight", keyword_weight),
                 ("keyword_ranking", keyword_ranking),
                 ("fusion", fusion),
+                ("group_by_document", group_by_document or None),
             )
             if value is not None
         }

@@ -103,7 +103,8 @@ STORE_MEMORY = """SELECT animus.store_memory(
 STORE_MEMORIES = "SELECT id FROM animus.store_memories(items => $1::jsonb) AS stored(id)"
 
 SEARCH_MEMORY = """SELECT * FROM animus.search_memory(
-    query_embedding => $1::public.vector, match_count => $2::integer, filters => $3::jsonb)"""
+    query_embedding => $1::public.vector, match_count => $2::integer, filters => $3::jsonb,
+    group_by_document => $4::boolean)"""
 
 HYBRID_SEARCH = """SELECT * FROM animus.hybrid_search(
     query_text => $1::text, query_embedding => $2::public.vector, match_count => $3::integer,
@@ -133,6 +134,7 @@ HYBRID_TUNING: dict[str, str] = {
     "keyword_weight": "double precision",
     "keyword_ranking": "text",
     "fusion": "text",
+    "group_by_document": "boolean",
 }
 
 

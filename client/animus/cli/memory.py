@@ -11,8 +11,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import NotFound
-from ..importer import import_memories, load_import
-from ..models import MemoryFilters, NewMemory
+from ..importer import ImportPlan, import_plan, load_import
+from ..models import MemoryFilters
 from ._args import add_command, add_group, json_object
 from ._connect import connect
 from ._errors import EXIT_OK, UsageError
@@ -106,22 +106,30 @@ async def forget(args: argparse.Namespace, out: Output) -> int:
 
 
 def import_(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
-    # Parse the whole file before connecting: a bad line stores nothing.
-    docs = load_import(args.path, args.memory_type, args.source)
+    # Read and parse everything before connecting: a bad JSONL line stores nothing.
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
-    return _import(args, out, docs)
+    plan = load_import(args.path, args.memory_type, args.source)
+    for file, reason in plan.skipped:
+        print(f"skipped {file}: {reason}", file=sys.stderr)
+    return _import(args, out, plan)
 
 
-async def _import(args: argparse.Namespace, out: Output, docs: list[NewMemory]) -> int:
+async def _import(args: argparse.Namespace, out: Output, plan: ImportPlan) -> int:
     async with await connect(args, embedder=True) as db:
-        progress = Progress(len(docs), f"importing {args.path}")
-        ids = await import_memories(db, docs, args.batch_size, on_batch=progress.advance)
-        if not docs:
+        progress = Progress(plan.total, f"importing {args.path}")
+        ids = await import_plan(db, plan, args.batch_size, on_batch=progress.advance)
+        if not plan.total:
             progress.advance(0)
+    skipped = [{"file": f, "reason": r} for f, r in plan.skipped]
+    text = f"imported {len(ids)} memories from {args.path}"
+    if plan.documents:
+        text += f" ({len(plan.documents)} documents)"
+    if skipped:
+        text += f"; skipped {len(skipped)} files (listed above)"
     out.line(
-        f"imported {len(ids)} memories from {args.path}",
-        {"imported": len(ids), "ids": ids},
+        text,
+        {"imported": len(ids), "ids": ids, "documents": len(plan.documents), "skipped": skipped},
     )
     return EXIT_OK
 
@@ -214,17 +222,19 @@ def configure_memory_parser(groups: Any) -> None:
         "import a JSONL file or a folder of Markdown, in batches, with a progress bar on stderr",
         import_,
         embedder=True,
-        description="Import memories. A .jsonl file holds one JSON object per line with "
-        "content and optionally memory_type, source and metadata. A folder is searched for "
-        "*.md files: one memory per file, its source the relative path, its metadata the path "
-        "and the first heading. Each batch is embedded and stored with one store_memories "
-        "call; importing again stores nothing twice (same content and type give the same id).",
+        description="Import memories. A .md, .markdown or .txt file (any case) is a document: "
+        "it is split into chunks that fit the embedder (by Markdown headings, then token "
+        "windows with overlap) and stored under its path as key, so importing a changed file "
+        "again replaces all of its chunks. A .jsonl file holds one JSON object per line with "
+        "content and optionally memory_type, source and metadata, stored in batches (the same "
+        "content and type give the same id). A folder is searched for all of these; a file "
+        "that cannot be read or is not UTF-8 is skipped and reported, the rest are imported.",
     )
-    imp.add_argument("path", type=Path, help="a .jsonl file or a folder of Markdown")
+    imp.add_argument("path", type=Path, help="a file (.md, .markdown, .txt, .jsonl) or a folder")
     imp.add_argument(
         "--type",
         dest="memory_type",
-        help="memory_type for items without one (default for Markdown: document)",
+        help="memory_type for items without one (default for documents: document)",
     )
     imp.add_argument("--source", help="source for items without one")
     imp.add_argument("--batch-size", type=int, default=64, help="memories per batch (default 64)")
