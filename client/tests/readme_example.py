@@ -23,7 +23,7 @@ async def main() -> None:
         )
         for work in await db.read_work("inbox", vt_seconds=60):
             await db.store_memories([NewMemory(content=work.params["fact"], memory_type="fact")])
-            await db.complete(work.id, outcome_data={"stored": True})
+            await db.complete(work, outcome_data={"stored": True})  # passes the lease
         facts = {"memory_type": "fact"}
         for hit in await db.hybrid_search("which domain is for examples?", limit=3, filters=facts):
             print(f"{hit.score:.4f}  {hit.content}")
