@@ -15,15 +15,23 @@
 -- Numbers: rrf_k and the weights are bounded (0..1e6) so no sum can overflow, and a distance
 -- that is NaN (a vector stored before the norm check existed) counts as no similarity: NaN
 -- sorts above every number in PostgreSQL, so it would otherwise take the first place.
+-- group_by_document: the page holds the best chunk of each document (metadata.document, which
+-- store_document writes; a memory without it is a group of its own). The pools then widen to
+-- max(16 * match_count, 160) rows, capped at 1000, so that enough documents are among the
+-- candidates; the page has fewer rows only when the pools hold fewer documents.
+-- The signature gained group_by_document, so v0.1.0's nine-argument function is dropped first.
 BEGIN;
 
-CREATE OR REPLACE FUNCTION animus.hybrid_search(query_text text, query_embedding public.vector,
+DROP FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text);
+
+CREATE FUNCTION animus.hybrid_search(query_text text, query_embedding public.vector,
                                      match_count integer DEFAULT 10, filters jsonb DEFAULT '{}',
                                      rrf_k integer DEFAULT 60,
                                      vector_weight double precision DEFAULT 1.0,
                                      keyword_weight double precision DEFAULT NULL,
                                      keyword_ranking text DEFAULT 'bm25',
-                                     fusion text DEFAULT 'convex')
+                                     fusion text DEFAULT 'convex',
+                                     group_by_document boolean DEFAULT false)
 RETURNS SETOF animus.hybrid_match
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -54,7 +62,12 @@ BEGIN
     END IF;
     PERFORM animus._check_embedding(query_embedding);
     f := animus._parse_memory_filter(filters);
-    pool := greatest(4 * match_count, 40);
+    IF group_by_document IS NULL THEN
+        RAISE EXCEPTION 'group_by_document must be true or false'
+            USING ERRCODE = 'AN008', HINT = 'Omit it for one row per chunk.';
+    END IF;
+    pool := CASE WHEN group_by_document THEN least(greatest(16 * match_count, 160), 1000)
+                 ELSE greatest(4 * match_count, 40) END;
     PERFORM set_config('hnsw.ef_search', least(greatest(100, 2 * pool), 1000)::text, true);
 
     RETURN QUERY
@@ -84,12 +97,25 @@ BEGIN
                END AS score
         FROM candidates AS c
     ),
+    -- One row per document when grouping: its best-scored chunk. The group key is read per
+    -- candidate by primary key (a scalar subquery), never by a join over the table.
+    grouped AS (
+        SELECT DISTINCT ON (g.doc) g.id, g.vector_rank, g.keyword_rank, g.score
+        FROM (
+            SELECT fu.*, CASE WHEN group_by_document
+                              THEN (SELECT coalesce(m.metadata->>'document', '#' || m.id)
+                                    FROM animus.memories AS m WHERE m.id = fu.id)
+                              ELSE fu.id::text END AS doc
+            FROM fused AS fu
+        ) AS g
+        ORDER BY g.doc, g.score DESC NULLS LAST, g.vector_rank NULLS LAST, g.keyword_rank NULLS LAST, g.id
+    ),
     -- Rank first, then fetch the page's rows only: joining every candidate to memories let
     -- the planner (which expects 1000 rows from the keyword leg) hash the whole table
     -- (docs/benchmarks.md has the measurement).
     page AS (
         SELECT fu.id, fu.vector_rank, fu.keyword_rank, fu.score
-        FROM fused AS fu
+        FROM grouped AS fu
         ORDER BY fu.score DESC NULLS LAST, fu.vector_rank NULLS LAST, fu.keyword_rank NULLS LAST, fu.id
         LIMIT match_count
     )
@@ -100,14 +126,17 @@ BEGIN
     ORDER BY p.score DESC NULLS LAST, p.vector_rank NULLS LAST, p.keyword_rank NULLS LAST, p.id;
 END
 $$;
-COMMENT ON FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text) IS
+COMMENT ON FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text, boolean) IS
     'Hybrid recall: cosine similarity (HNSW) fused with full-text ranking (GIN, BM25 by default). '
     'Fusion convex (default): vector_weight * cosine + keyword_weight (default 0.25) * keyword '
     'score / best keyword score; fusion rrf: sum of weight / (rrf_k + rank), weights default 1. '
-    'Returns each leg''s 1-based rank (NULL when absent from a leg). Same filters as '
+    'Returns each leg''s 1-based rank (NULL when absent from a leg). group_by_document: only '
+    'the best chunk of each document (metadata.document). Same filters as '
     'search_memory. Raises AN006 (query_text over 256 KiB), AN008 (match_count outside 1..1000, '
     'rrf_k outside 0..1000000, weights outside 0..1e6 or both 0, unknown fusion or '
     'keyword_ranking), AN010 (unknown filter key), AN011 (bad filter value), AN012 (wrong '
     'dimension), AN013 (NULL embedding or norm outside [1e-6, 1e12]).';
+REVOKE EXECUTE ON FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text, boolean) TO animus_app;
 
 COMMIT;

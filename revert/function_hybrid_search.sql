@@ -14,6 +14,9 @@
 -- Convex fusion with keyword_weight 0.15 to 0.4 beat both legs on every set; see docs/memory.md.
 BEGIN;
 
+DROP FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text, boolean);
+
+
 CREATE OR REPLACE FUNCTION animus.hybrid_search(query_text text, query_embedding public.vector,
                                      match_count integer DEFAULT 10, filters jsonb DEFAULT '{}',
                                      rrf_k integer DEFAULT 60,

@@ -2,10 +2,10 @@
 BEGIN;
 SELECT plan(19);
 
-SELECT has_function('animus', 'search_memory', ARRAY['vector', 'integer', 'jsonb'], 'animus.search_memory exists');
-SELECT function_returns('animus', 'search_memory', ARRAY['vector', 'integer', 'jsonb'], 'setof animus.memory_match', 'it returns setof memory_match');
-SELECT is_definer('animus', 'search_memory', ARRAY['vector', 'integer', 'jsonb'], 'it is security definer');
-SELECT volatility_is('animus', 'search_memory', ARRAY['vector', 'integer', 'jsonb'], 'stable', 'it is stable');
+SELECT has_function('animus', 'search_memory', ARRAY['vector', 'integer', 'jsonb', 'boolean'], 'animus.search_memory exists');
+SELECT function_returns('animus', 'search_memory', ARRAY['vector', 'integer', 'jsonb', 'boolean'], 'setof animus.memory_match', 'it returns setof memory_match');
+SELECT is_definer('animus', 'search_memory', ARRAY['vector', 'integer', 'jsonb', 'boolean'], 'it is security definer');
+SELECT volatility_is('animus', 'search_memory', ARRAY['vector', 'integer', 'jsonb', 'boolean'], 'stable', 'it is stable');
 
 SELECT animus.store_memory('east', 'compass', '[1, 0, 0]', 'map', '{"tag": "x"}');
 SELECT animus.store_memory('east by north', 'compass', '[1, 0.3, 0]', 'map', '{"tag": "y"}');

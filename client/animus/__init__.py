@@ -29,6 +29,7 @@ from .errors import (
 )
 from .models import (
     HybridMatch,
+    Memory,
     MemoryFilters,
     MemoryMatch,
     NewMemory,
@@ -65,6 +66,7 @@ __all__ = [
     "HybridMatch",
     "InvalidInput",
     "LocalEmbedder",
+    "Memory",
     "MemoryFilters",
     "MemoryMatch",
     "NewMemory",

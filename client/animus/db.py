@@ -58,9 +58,15 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "function_set_queue_policy": 1,
         "function_store_memory": 2,
         "function_store_memories": 2,
-        "function_search_memory": 1,
+        "function_search_memory": 2,
         "function_hybrid_search": 2,
         "view_queue_overview": 2,
+        "function_forget_memory": 1,
+        "function_forget_memories": 2,
+        "function_get_memory": 1,
+        "function_update_memory": 1,
+        "function_store_document": 1,
+        "function_forget_document": 1,
     }
 )
 

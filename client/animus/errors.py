@@ -202,6 +202,14 @@ class InvalidMetadata(InvalidInput):
     """AN014: ``metadata`` is not a JSON object."""
 
 
+class ContentNeedsEmbedding(InvalidInput):
+    """AN020: ``update_memory`` got new content without a new embedding."""
+
+
+class DuplicateContent(InvalidInput):
+    """AN021: ``update_memory``'s new content is already another unkeyed memory of its type."""
+
+
 #: Exception class for each SQLSTATE the client maps exactly.
 SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN000": InvalidDeploySetting,
@@ -223,6 +231,8 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN017": PgCronMissing,
     "AN018": InvalidSchedule,
     "AN019": UnknownSchedule,
+    "AN020": ContentNeedsEmbedding,
+    "AN021": DuplicateContent,
     "40001": RetryableError,
     "40P01": RetryableError,
     "22P05": InvalidInput,  # untranslatable_character: U+0000 in JSON, which jsonb cannot hold
@@ -290,7 +300,9 @@ __all__ = [
     "AnimusError",
     "ConfigError",
     "ConnectionError",
+    "ContentNeedsEmbedding",
     "DatabaseError",
+    "DuplicateContent",
     "EmbeddingDimensionMismatch",
     "FieldTooLarge",
     "InvalidArgument",

@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from . import sql
+from .chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP, Chunk, split_document
 from .embeddings import Embedder, traced_embed
-from .errors import AnimusError, EmbeddingDimensionMismatch, InvalidEmbedding
-from .models import HybridMatch, MemoryFilters, MemoryMatch, NewMemory
+from .errors import AnimusError, EmbeddingDimensionMismatch, InvalidArgument, InvalidEmbedding
+from .models import HybridMatch, Memory, MemoryFilters, MemoryMatch, NewMemory
 
 Filters = MemoryFilters | Mapping[str, Any] | None
 
@@ -55,6 +56,184 @@ class MemoryCalls(sql.SqlCaller):
         records = await self._send("fetch", sql.STORE_MEMORIES, items)
         return [r["id"] for r in records]
 
+    async def store_memory(
+        self,
+        content: str,
+        memory_type: str,
+        *,
+        key: str | None = None,
+        source: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        embedder: Embedder | None = None,
+    ) -> int:
+        """Embed and store one memory; its id.
+
+        Without ``key``, the content dedup applies (the same content and memory_type return the
+        existing id). With ``key`` (a document path, a URL, a message id), storing the key again
+        replaces what it named, content included, and keeps the id; keyed memories are never
+        merged by content.
+        """
+        if key is None:
+            (memory_id,) = await self.store_memories(
+                [
+                    NewMemory(
+                        content=content,
+                        memory_type=memory_type,
+                        source=source,
+                        metadata=dict(metadata or {}),
+                    )
+                ],
+                embedder,
+            )
+            return memory_id
+        (memory_id,) = await self._store_keyed(
+            key, memory_type, [(content, {})], source, metadata, embedder
+        )
+        return memory_id
+
+    async def store_document(
+        self,
+        key: str,
+        text: str,
+        memory_type: str = "document",
+        *,
+        source: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        overlap: int = DEFAULT_OVERLAP,
+        embedder: Embedder | None = None,
+    ) -> list[int]:
+        """Split ``text`` (Markdown or plain) into chunks that fit the embedder's window (by
+        headings, then windows of ``max_tokens`` overlapping by ``overlap``), embed them and
+        store them under ``key``; the chunk ids in order.
+
+        Storing the key again replaces all of its chunks in one transaction. Each chunk's
+        metadata holds ``document`` (the key), ``chunk`` (its index) and ``headings`` (the
+        heading path above it), besides ``metadata``.
+        """
+        chunks = split_document(text, max_tokens, overlap)
+        if not chunks:
+            raise InvalidArgument("the document is empty", sqlstate="AN008")
+        return await self.store_chunks(
+            key, chunks, memory_type=memory_type, source=source, metadata=metadata,
+            embedder=embedder,
+        )  # fmt: skip
+
+    async def store_chunks(
+        self,
+        key: str,
+        chunks: Sequence[Chunk],
+        *,
+        memory_type: str = "document",
+        source: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        embedder: Embedder | None = None,
+        batch_size: int = 256,
+    ) -> list[int]:
+        """Store already split ``chunks`` under ``key``, replacing what it held (see
+        ``store_document``)."""
+        return await self._store_keyed(
+            key,
+            memory_type,
+            [(c.text, {"headings": list(c.headings)}) for c in chunks],
+            source,
+            metadata,
+            embedder,
+            batch_size=batch_size,
+        )
+
+    async def _store_keyed(
+        self,
+        key: str,
+        memory_type: str,
+        chunks: Sequence[tuple[str, Mapping[str, Any]]],
+        source: str | None,
+        metadata: Mapping[str, Any] | None,
+        embedder: Embedder | None,
+        *,
+        batch_size: int = 256,
+    ) -> list[int]:
+        """Embed the chunks, then replace everything stored under ``key`` in one call."""
+        chosen = self._embedder(embedder)
+        vectors: list[list[float]] = []
+        for start in range(0, len(chunks), batch_size):
+            texts = [text for text, _ in chunks[start : start + batch_size]]
+            vectors.extend(await traced_embed(chosen, texts))
+        if len(vectors) != len(chunks):
+            raise AnimusError(
+                f"the embedder returned {len(vectors)} vectors for {len(chunks)} chunks"
+            )
+        items = [
+            {
+                "content": text,
+                "metadata": dict(chunk_metadata),
+                "embedding": _finite([float(x) for x in vector]),
+            }
+            for (text, chunk_metadata), vector in zip(chunks, vectors, strict=True)
+        ]
+        records = await self._send(
+            "fetch",
+            sql.STORE_DOCUMENT,
+            key,
+            memory_type,
+            items,
+            source,
+            dict(metadata or {}),
+            chosen.model,
+        )
+        return [r["id"] for r in records]
+
+    async def get_memory(self, memory_id: int, *, on_primary: bool = False) -> Memory | None:
+        """The memory with this id, or None. Runs on the replica when there is a read pool."""
+        record = await self._send_read("fetchrow", sql.GET_MEMORY, memory_id, on_primary=on_primary)
+        return None if record is None else Memory.from_record(record)
+
+    async def update_memory(
+        self,
+        memory_id: int,
+        content: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        embedder: Embedder | None = None,
+    ) -> bool:
+        """Change a memory in place; False when there is none with this id.
+
+        New ``content`` is embedded here (the database refuses new content without a new
+        embedding); ``metadata`` replaces the old metadata. ``updated_at`` is set.
+        """
+        vector: Sequence[float] | None = None
+        model: str | None = None
+        if content is not None:
+            chosen = self._embedder(embedder)
+            (vector,) = await traced_embed(chosen, [content])
+            vector = _finite([float(x) for x in vector])
+            model = chosen.model
+        result: bool = await self._send(
+            "fetchval",
+            sql.UPDATE_MEMORY,
+            memory_id,
+            content,
+            None if metadata is None else dict(metadata),
+            vector,
+            model,
+        )
+        return result
+
+    async def forget_memory(self, memory_id: int) -> bool:
+        """Delete one memory; False when there was none."""
+        result: bool = await self._send("fetchval", sql.FORGET_MEMORY, memory_id)
+        return result
+
+    async def forget_memories(self, filters: Filters, *, all: bool = False) -> int:
+        """Delete the memories matching ``filters``; how many. A filter that narrows nothing
+        (``{}``, None) is refused (``InvalidArgument``) unless ``all=True``."""
+        result: int = await self._send("fetchval", sql.FORGET_MEMORIES, _filters_json(filters), all)
+        return result
+
+    async def forget_document(self, key: str) -> int:
+        """Delete the memory or every chunk of the document stored under ``key``; how many."""
+        result: int = await self._send("fetchval", sql.FORGET_DOCUMENT, key)
+        return result
+
     async def search_memory(
         self,
         query: str | Sequence[float],
@@ -62,16 +241,25 @@ class MemoryCalls(sql.SqlCaller):
         embedder: Embedder | None = None,
         filters: Filters = None,
         *,
+        group_by_document: bool = False,
         on_primary: bool = False,
     ) -> list[MemoryMatch]:
         """The ``limit`` memories closest to ``query`` (a text to embed, or a vector).
+
+        ``group_by_document=True`` returns only the closest chunk of each document.
 
         With a read pool (``read_url``) the search runs on the replica; ``on_primary=True``
         runs it on the primary instead, to see this client's own writes at once.
         """
         vector = _finite(await self._vector(query, embedder))
         records = await self._send_read(
-            "fetch", sql.SEARCH_MEMORY, vector, limit, _filters_json(filters), on_primary=on_primary
+            "fetch",
+            sql.SEARCH_MEMORY,
+            vector,
+            limit,
+            _filters_json(filters),
+            group_by_document,
+            on_primary=on_primary,
         )
         return [MemoryMatch.from_record(r) for r in records]
 
@@ -87,6 +275,7 @@ class MemoryCalls(sql.SqlCaller):
         keyword_weight: float | None = None,
         rrf_k: int | None = None,
         keyword_ranking: str | None = None,
+        group_by_document: bool = False,
         on_primary: bool = False,
     ) -> list[HybridMatch]:
         """Vector and keyword search, fused.
@@ -94,7 +283,8 @@ class MemoryCalls(sql.SqlCaller):
         ``embedding`` is the query's vector, or an embedder to compute it with (default: the
         ``Db``'s embedder). The keyword arguments tune the fusion (``fusion`` "convex" or "rrf",
         the leg weights, ``rrf_k``, ``keyword_ranking``); those left as None are not sent, so
-        the SQL function's defaults apply. With a read pool (``read_url``) the search runs on
+        the SQL function's defaults apply. ``group_by_document=True`` returns only the best
+        chunk of each document. With a read pool (``read_url``) the search runs on
         the replica; ``on_primary=True`` runs it on the primary (read-your-writes).
         """
         if embedding is None or isinstance(embedding, Embedder):
@@ -110,6 +300,7 @@ class MemoryCalls(sql.SqlCaller):
                 ("keyword_weight", keyword_weight),
                 ("keyword_ranking", keyword_ranking),
                 ("fusion", fusion),
+                ("group_by_document", group_by_document or None),
             )
             if value is not None
         }

@@ -85,6 +85,22 @@ class HybridMatch(MemoryMatch):
     keyword_rank: int | None
 
 
+class Memory(_Row):
+    """One row of ``animus.get_memory``: a stored memory without its embedding."""
+
+    id: int
+    content: str
+    memory_type: str
+    source: str | None
+    metadata: dict[str, Any]
+    embedding_model: str | None
+    #: The external key (document path, URL, message id) and the chunk's position in it.
+    key: str | None
+    chunk_index: int
+    created_at: datetime
+    updated_at: datetime
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -133,6 +149,7 @@ class MemoryFilters(_Input):
 
 __all__ = [
     "HybridMatch",
+    "Memory",
     "MemoryFilters",
     "MemoryMatch",
     "NewMemory",

@@ -108,11 +108,29 @@ STORE_MEMORY = """SELECT animus.store_memory(
 STORE_MEMORIES = "SELECT id FROM animus.store_memories(items => $1::jsonb) AS stored(id)"
 
 SEARCH_MEMORY = """SELECT * FROM animus.search_memory(
-    query_embedding => $1::public.vector, match_count => $2::integer, filters => $3::jsonb)"""
+    query_embedding => $1::public.vector, match_count => $2::integer, filters => $3::jsonb,
+    group_by_document => $4::boolean)"""
 
 HYBRID_SEARCH = """SELECT * FROM animus.hybrid_search(
     query_text => $1::text, query_embedding => $2::public.vector, match_count => $3::integer,
     filters => $4::jsonb)"""
+
+GET_MEMORY = "SELECT * FROM animus.get_memory(id => $1::bigint)"
+
+UPDATE_MEMORY = """SELECT animus.update_memory(
+    id => $1::bigint, content => $2::text, metadata => $3::jsonb,
+    embedding => $4::public.vector, embedding_model => $5::text)"""
+
+FORGET_MEMORY = "SELECT animus.forget_memory(id => $1::bigint)"
+
+FORGET_MEMORIES = """SELECT animus.forget_memories(filters => $1::jsonb, "all" => $2::boolean)"""
+
+#: One id per chunk, in chunk order.
+STORE_DOCUMENT = """SELECT id FROM animus.store_document(
+    key => $1::text, memory_type => $2::text, chunks => $3::jsonb, source => $4::text,
+    metadata => $5::jsonb, embedding_model => $6::text) AS stored(id)"""
+
+FORGET_DOCUMENT = "SELECT animus.forget_document(key => $1::text)"
 
 #: hybrid_search's optional tuning arguments and their types, in signature order.
 HYBRID_TUNING: dict[str, str] = {
@@ -121,6 +139,7 @@ HYBRID_TUNING: dict[str, str] = {
     "keyword_weight": "double precision",
     "keyword_ranking": "text",
     "fusion": "text",
+    "group_by_document": "boolean",
 }
 
 
@@ -174,6 +193,10 @@ __all__ = [
     "EMBEDDING_DIM",
     "EXTEND_WORK",
     "FAIL_WORK",
+    "FORGET_DOCUMENT",
+    "FORGET_MEMORIES",
+    "FORGET_MEMORY",
+    "GET_MEMORY",
     "HEALTH_PROBE",
     "HYBRID_SEARCH",
     "HYBRID_TUNING",
@@ -182,10 +205,12 @@ __all__ = [
     "REQUEUE_DEAD",
     "SEARCH_MEMORY",
     "SET_QUEUE_POLICY",
+    "STORE_DOCUMENT",
     "STORE_MEMORIES",
     "STORE_MEMORY",
     "SUBMIT_WORK",
     "SUBMIT_WORK_BATCH",
+    "UPDATE_MEMORY",
     "FetchMethod",
     "SqlCaller",
     "hybrid_search_tuned",

@@ -3,6 +3,15 @@ import os
 
 from animus import Db, LocalEmbedder, NewMemory, NewWorkItem
 
+RUNBOOK = """# Runbook
+
+## Backups
+Backups run nightly at 02:00 and are kept for 30 days.
+
+## Restores
+A restore needs the vault key, which the on-call lead holds.
+"""
+
 
 async def main() -> None:
     embedder = LocalEmbedder()  # offline all-MiniLM-L6-v2, 384 dimensions
@@ -15,8 +24,16 @@ async def main() -> None:
         for work in await db.read_work("inbox", vt_seconds=60):
             await db.store_memories([NewMemory(content=work.params["fact"], memory_type="fact")])
             await db.complete(work, outcome_data={"stored": True})  # passes the lease
-        for hit in await db.hybrid_search("which domain is for examples?", embedder, limit=3):
+        facts = {"memory_type": "fact"}
+        for hit in await db.hybrid_search("which domain is for examples?", limit=3, filters=facts):
             print(f"{hit.score:.4f}  {hit.content}")
+
+        # A document is stored in chunks that fit the embedder (by heading, then by tokens);
+        # storing the same key again replaces all of its chunks.
+        await db.store_document("docs/runbook.md", RUNBOOK)
+        hits = await db.hybrid_search("who has the vault key?", limit=3, group_by_document=True)
+        best = hits[0]
+        print(best.metadata["document"], best.metadata["headings"], best.content.splitlines()[-1])
 
 
 asyncio.run(main())

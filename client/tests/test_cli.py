@@ -116,6 +116,7 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         "work submit", "work read", "work complete", "work fail", "work show",
         "work requeue-dead", "work overview", "work run",
         "memory add", "memory import", "memory search", "memory hybrid", "memory stats",
+        "memory get", "memory update", "memory forget",
         "demo",
     ):  # fmt: skip
         assert expected in names
@@ -308,13 +309,16 @@ def test_memory_import_jsonl_and_markdown(database_url: str, tmp_path: Path) -> 
     (docs / "sub").mkdir(parents=True)
     (docs / "a.md").write_text("# Alpha\nThe alpha runbook.\n", encoding="utf-8")
     (docs / "sub" / "b.md").write_text("Beta without a heading.\n", encoding="utf-8")
-    (docs / "ignored.txt").write_text("not markdown", encoding="utf-8")
+    (docs / "ignored.csv").write_text("not markdown", encoding="utf-8")
     md = as_json("memory", "import", str(docs), "--type", memory_type + "_md", url=database_url)
     assert md["imported"] == 2
     hits = as_json("memory", "search", "alpha", "--type", memory_type + "_md", url=database_url)
     by_source = {h["source"]: h for h in hits}
     assert set(by_source) == {"a.md", "sub/b.md"}
-    assert by_source["a.md"]["metadata"] == {"path": "a.md", "title": "Alpha"}
+    assert by_source["a.md"]["metadata"] == {
+        "path": "a.md", "title": "Alpha", "headings": ["Alpha"],
+        "document": str(docs / "a.md"), "chunk": 0,
+    }  # fmt: skip
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"content": "fine"}\nnot json\n', encoding="utf-8")

@@ -212,7 +212,7 @@ def test_ctrl_c_stops_an_import_blocked_on_its_input(tmp_path: Path) -> None:
 def test_importer_parses_everything_before_storing(tmp_path: Path) -> None:
     notes = tmp_path / "notes.jsonl"
     notes.write_text('{"content": "a"}\n\n{"content": "b", "memory_type": "x"}\n', "utf-8")
-    docs = load_import(notes, "note", "cli")
+    docs = load_import(notes, "note", "cli").memories
     assert [(d.content, d.memory_type, d.source) for d in docs] == [
         ("a", "note", "cli"),
         ("b", "x", "cli"),

@@ -100,11 +100,14 @@ async def test_schema_not_deployed(server_url: str) -> None:
 
 async def test_a_database_behind_the_client_names_the_missing_changes(server_url: str) -> None:
     with _db.fresh_database(server_url, embedding_dim=384) as url:
-        _db.psql(
-            url,
-            "DELETE FROM sqitch.changes WHERE project = 'animus' "
-            "AND change IN ('function_hybrid_search', 'function_cancel_work')",
+        # A reworked change depends on its own v0.1.0 row: drop those dependency rows first,
+        # or the delete trips over them depending on the order the rows are deleted in.
+        gone = (
+            "SELECT change_id FROM sqitch.changes WHERE project = 'animus' "
+            "AND change IN ('function_hybrid_search', 'function_cancel_work')"
         )
+        _db.psql(url, f"DELETE FROM sqitch.dependencies WHERE dependency_id IN ({gone})")
+        _db.psql(url, f"DELETE FROM sqitch.changes WHERE change_id IN ({gone})")
         with pytest.raises(SchemaOutdated) as caught:
             await Db.connect(url)
     message = str(caught.value)

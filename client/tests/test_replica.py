@@ -178,6 +178,11 @@ def test_every_search_function_runs_on_the_hot_standby(
         "SELECT count(*) FROM animus.keyword_search('standby words', 5)": "1",
         f"SELECT count(*) FROM animus.hybrid_search('standby words', {q}, 5)": "1",
         f"SELECT count(*) FROM animus.hybrid_search('standby words', {q}, 5, fusion => 'rrf')": "1",
+        f"SELECT count(*) FROM animus.search_memory({q}, 5, group_by_document => true)": "1",
+        f"SELECT count(*) FROM animus.hybrid_search('standby words', {q}, 5, "
+        "group_by_document => true)": "1",
+        "SELECT count(*) FROM animus.get_memory((SELECT min(id) FROM animus.memories "
+        "WHERE memory_type = 'rep'))": "1",
         "SELECT memories FROM animus.memory_overview WHERE memory_type = 'rep'": "1",
         "SELECT queued FROM animus.queue_overview WHERE queue_name = 'rep_q'": "0",
     }

@@ -10,8 +10,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..importer import import_memories, load_import
-from ..models import MemoryFilters, NewMemory
+from ..errors import NotFound
+from ..importer import ImportPlan, import_plan, load_import
+from ..models import MemoryFilters
 from ._args import add_command, add_group, json_object
 from ._connect import connect
 from ._errors import EXIT_OK, UsageError
@@ -47,37 +48,88 @@ def add(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
 
 async def _add(args: argparse.Namespace, out: Output, content: str) -> int:
     async with await connect(args, embedder=True) as db:
-        (memory_id,) = await db.store_memories(
-            [
-                NewMemory(
-                    content=content,
-                    memory_type=args.memory_type,
-                    source=args.source,
-                    metadata=args.metadata,
-                )
-            ]
+        memory_id = await db.store_memory(
+            content,
+            args.memory_type,
+            key=args.key,
+            source=args.source,
+            metadata=args.metadata,
         )
     out.line(str(memory_id), {"id": memory_id})
     return EXIT_OK
 
 
+async def get(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args) as db:
+        memory = await db.get_memory(args.id)
+    if memory is None:
+        raise NotFound(f"no memory has id {args.id}")
+    out.one(memory.model_dump())
+    return EXIT_OK
+
+
+def update(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
+    content = sys.stdin.read() if args.content == "-" else args.content
+    if content is None and args.metadata is None:
+        raise UsageError("give --content and/or --metadata")
+    return _update(args, out, content)
+
+
+async def _update(args: argparse.Namespace, out: Output, content: str | None) -> int:
+    async with await connect(args, embedder=content is not None) as db:
+        found = await db.update_memory(args.id, content=content, metadata=args.metadata)
+    if not found:
+        raise NotFound(f"no memory has id {args.id}")
+    out.line(f"updated {args.id}", {"id": args.id, "updated": True})
+    return EXIT_OK
+
+
+async def forget(args: argparse.Namespace, out: Output) -> int:
+    has_filter = any(
+        v is not None
+        for v in (args.memory_types, args.source, args.metadata, args.after, args.before)
+    )
+    chosen = sum(x for x in (args.id is not None, args.key is not None, has_filter or args.all))
+    if chosen != 1:
+        raise UsageError("give one of: an ID, --key KEY, filters (--type, --source, ...) or --all")
+    async with await connect(args) as db:
+        if args.id is not None:
+            if not await db.forget_memory(args.id):
+                raise NotFound(f"no memory has id {args.id}")
+            deleted = 1
+        elif args.key is not None:
+            deleted = await db.forget_document(args.key)
+        else:
+            deleted = await db.forget_memories(_filters(args), all=args.all)
+    out.line(f"forgot {deleted} memories", {"forgotten": deleted})
+    return EXIT_OK
+
+
 def import_(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
-    # Parse the whole file before connecting: a bad line stores nothing.
-    docs = load_import(args.path, args.memory_type, args.source)
+    # Read and parse everything before connecting: a bad JSONL line stores nothing.
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
-    return _import(args, out, docs)
+    plan = load_import(args.path, args.memory_type, args.source)
+    for file, reason in plan.skipped:
+        print(f"skipped {file}: {reason}", file=sys.stderr)
+    return _import(args, out, plan)
 
 
-async def _import(args: argparse.Namespace, out: Output, docs: list[NewMemory]) -> int:
+async def _import(args: argparse.Namespace, out: Output, plan: ImportPlan) -> int:
     async with await connect(args, embedder=True) as db:
-        progress = Progress(len(docs), f"importing {args.path}")
-        ids = await import_memories(db, docs, args.batch_size, on_batch=progress.advance)
-        if not docs:
+        progress = Progress(plan.total, f"importing {args.path}")
+        ids = await import_plan(db, plan, args.batch_size, on_batch=progress.advance)
+        if not plan.total:
             progress.advance(0)
+    skipped = [{"file": f, "reason": r} for f, r in plan.skipped]
+    text = f"imported {len(ids)} memories from {args.path}"
+    if plan.documents:
+        text += f" ({len(plan.documents)} documents)"
+    if skipped:
+        text += f"; skipped {len(skipped)} files (listed above)"
     out.line(
-        f"imported {len(ids)} memories from {args.path}",
-        {"imported": len(ids), "ids": ids},
+        text,
+        {"imported": len(ids), "ids": ids, "documents": len(plan.documents), "skipped": skipped},
     )
     return EXIT_OK
 
@@ -157,6 +209,10 @@ def configure_memory_parser(groups: Any) -> None:
     add_cmd.add_argument("--type", dest="memory_type", required=True, help="memory_type")
     add_cmd.add_argument("--source", help="where it comes from")
     add_cmd.add_argument(
+        "--key",
+        help="an external key (path, URL, message id): storing it again replaces the memory",
+    )
+    add_cmd.add_argument(
         "--metadata", type=json_object, default={}, metavar="JSON", help="a JSON object"
     )
 
@@ -166,17 +222,19 @@ def configure_memory_parser(groups: Any) -> None:
         "import a JSONL file or a folder of Markdown, in batches, with a progress bar on stderr",
         import_,
         embedder=True,
-        description="Import memories. A .jsonl file holds one JSON object per line with "
-        "content and optionally memory_type, source and metadata. A folder is searched for "
-        "*.md files: one memory per file, its source the relative path, its metadata the path "
-        "and the first heading. Each batch is embedded and stored with one store_memories "
-        "call; importing again stores nothing twice (same content and type give the same id).",
+        description="Import memories. A .md, .markdown or .txt file (any case) is a document: "
+        "it is split into chunks that fit the embedder (by Markdown headings, then token "
+        "windows with overlap) and stored under its path as key, so importing a changed file "
+        "again replaces all of its chunks. A .jsonl file holds one JSON object per line with "
+        "content and optionally memory_type, source and metadata, stored in batches (the same "
+        "content and type give the same id). A folder is searched for all of these; a file "
+        "that cannot be read or is not UTF-8 is skipped and reported, the rest are imported.",
     )
-    imp.add_argument("path", type=Path, help="a .jsonl file or a folder of Markdown")
+    imp.add_argument("path", type=Path, help="a file (.md, .markdown, .txt, .jsonl) or a folder")
     imp.add_argument(
         "--type",
         dest="memory_type",
-        help="memory_type for items without one (default for Markdown: document)",
+        help="memory_type for items without one (default for documents: document)",
     )
     imp.add_argument("--source", help="source for items without one")
     imp.add_argument("--batch-size", type=int, default=64, help="memories per batch (default 64)")
@@ -214,6 +272,36 @@ def configure_memory_parser(groups: Any) -> None:
         choices=("bm25", "or_rank_cd", "and_rank_cd", "and_rank"),
         help="how the keyword leg ranks (default bm25)",
     )
+
+    get_cmd = add_command(cmds, "get", "show one memory by id", get)
+    get_cmd.add_argument("id", type=int, help="the memory's id")
+
+    upd = add_command(
+        cmds,
+        "update",
+        "change a memory's content (re-embedded) or metadata (replaced) in place",
+        update,
+        embedder=True,
+    )
+    upd.add_argument("id", type=int, help="the memory's id")
+    upd.add_argument("--content", help="the new text ('-' reads standard input); re-embedded")
+    upd.add_argument(
+        "--metadata", type=json_object, metavar="JSON", help="the new metadata (replaces it)"
+    )
+
+    fgt = add_command(
+        cmds,
+        "forget",
+        "delete a memory by id, a document by key, or the memories matching filters",
+        forget,
+        description="Delete memories: one by ID, a keyed memory or document (all its chunks) "
+        "by --key, or every memory matching the filters. Filters that narrow nothing are "
+        "refused; --all deletes every memory.",
+    )
+    fgt.add_argument("id", type=int, nargs="?", help="the memory's id")
+    fgt.add_argument("--key", help="forget the memory or document stored under this key")
+    fgt.add_argument("--all", action="store_true", help="forget every memory (with no filter)")
+    _filter_options(fgt)
 
     add_command(
         cmds,
