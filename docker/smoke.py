@@ -55,7 +55,7 @@ async def smoke(url: str) -> str:
                 )
                 (work,) = await db.read_work(queue, vt_seconds=30)
                 check(work.id == first.work_id and work.state == "running", "read_work")
-                await db.complete(work.id, outcome_data={"ok": True})
+                await db.complete(work, outcome_data={"ok": True})
                 state = (await db.work_item(work.id) or {}).get("state")
                 check(state == "completed", f"state after complete: {state}")
                 print(f"queue {queue}: queued, merged, read, completed")
@@ -68,6 +68,18 @@ async def smoke(url: str) -> str:
                 )
                 check(any(h.content == fact for h in hits), "hybrid_search found the note")
                 print(f"memory {kind}: stored, found by hybrid search")
+
+                # compose.yaml preloads pg_cron for the animus database; the deploy creates it.
+                assert db.pool is not None
+                job = await db.pool.fetchval(
+                    "SELECT animus.schedule_work($1, '0 * * * *', $2, 'smoke', dedup_key => $1)",
+                    kind,
+                    queue,
+                )
+                jobs = await db.pool.fetchval("SELECT count(*) FROM cron.job WHERE jobid = $1", job)
+                check(jobs == 1, "pg_cron registered the schedule")
+                await db.pool.execute("SELECT animus.unschedule_work($1)", kind)
+                print(f"schedule {kind}: registered with pg_cron, removed")
             trace_id = format(root.get_span_context().trace_id, "032x")
     return trace_id
 
