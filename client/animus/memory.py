@@ -36,19 +36,14 @@ class MemoryCalls(sql.SqlCaller):
         if not docs:
             return []
         chosen = self._embedder(embedder)
-        vectors: list[list[float]] = []
-        for start in range(0, len(docs), batch_size):
-            texts = [doc.content for doc in docs[start : start + batch_size]]
-            vectors.extend(await traced_embed(chosen, texts))
-        if len(vectors) != len(docs):
-            raise AnimusError(f"the embedder returned {len(vectors)} vectors for {len(docs)} docs")
+        vectors = await _embed_all(chosen, [doc.content for doc in docs], batch_size)
         items = [
             {
                 "content": doc.content,
                 "memory_type": doc.memory_type,
                 "source": doc.source,
                 "metadata": doc.metadata,
-                "embedding": _finite([float(x) for x in vector]),
+                "embedding": vector,
                 "embedding_model": chosen.model,
             }
             for doc, vector in zip(docs, vectors, strict=True)
@@ -155,19 +150,12 @@ class MemoryCalls(sql.SqlCaller):
     ) -> list[int]:
         """Embed the chunks, then replace everything stored under ``key`` in one call."""
         chosen = self._embedder(embedder)
-        vectors: list[list[float]] = []
-        for start in range(0, len(chunks), batch_size):
-            texts = [text for text, _ in chunks[start : start + batch_size]]
-            vectors.extend(await traced_embed(chosen, texts))
-        if len(vectors) != len(chunks):
-            raise AnimusError(
-                f"the embedder returned {len(vectors)} vectors for {len(chunks)} chunks"
-            )
+        vectors = await _embed_all(chosen, [text for text, _ in chunks], batch_size)
         items = [
             {
                 "content": text,
                 "metadata": dict(chunk_metadata),
-                "embedding": _finite([float(x) for x in vector]),
+                "embedding": vector,
             }
             for (text, chunk_metadata), vector in zip(chunks, vectors, strict=True)
         ]
@@ -204,8 +192,7 @@ class MemoryCalls(sql.SqlCaller):
         model: str | None = None
         if content is not None:
             chosen = self._embedder(embedder)
-            (vector,) = await traced_embed(chosen, [content])
-            vector = _finite([float(x) for x in vector])
+            (vector,) = await _embed_all(chosen, [content])
             model = chosen.model
         result: bool = await self._send(
             "fetchval",
@@ -339,6 +326,18 @@ class MemoryCalls(sql.SqlCaller):
             return query
         (vector,) = await traced_embed(self._embedder(embedder), [query])
         return vector
+
+
+async def _embed_all(
+    embedder: Embedder, texts: Sequence[str], batch_size: int = 256
+) -> list[list[float]]:
+    """Embed ``texts`` in batches of ``batch_size``: one checked, finite vector per text."""
+    vectors: list[list[float]] = []
+    for start in range(0, len(texts), batch_size):
+        vectors.extend(await traced_embed(embedder, list(texts[start : start + batch_size])))
+    if len(vectors) != len(texts):
+        raise AnimusError(f"the embedder returned {len(vectors)} vectors for {len(texts)} texts")
+    return [_finite([float(x) for x in vector]) for vector in vectors]
 
 
 _Vector = TypeVar("_Vector", bound=Sequence[float])

@@ -26,6 +26,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from animus import Db
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,6 +111,13 @@ def fresh_database(server_url: str, embedding_dim: int | None = 384) -> Iterator
         yield url
     finally:
         drop_database(server_url, url)
+
+
+async def new_queue(db: Db, prefix: str) -> str:
+    """Create a queue of the calling test's own (``prefix`` plus a random tail); its name."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    await db.create_queue(name)
+    return name
 
 
 def _docker_answers() -> bool:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from hypothesis import settings
+
+from animus import Db, LocalEmbedder
 
 from . import _db
 
@@ -38,8 +40,24 @@ def database_url(server_url: str) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def local_embedder() -> LocalEmbedder:
+    """The offline MiniLM, loaded once for the session."""
+    return LocalEmbedder()
+
+
+@pytest.fixture
+async def db(database_url: str, local_embedder: LocalEmbedder) -> AsyncIterator[Db]:
+    """A ``Db`` on the session database with the offline embedder, closed after the test."""
+    connected = await Db.connect(database_url, embedder=local_embedder)
+    try:
+        yield connected
+    finally:
+        await connected.close()
+
+
 #: The fixtures that need a PostgreSQL server; a test marked ``unit`` must use none of them.
-DATABASE_FIXTURES = frozenset({"server_url", "database_url"})
+DATABASE_FIXTURES = frozenset({"server_url", "database_url", "db"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -7,13 +7,11 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from animus import Db, LocalEmbedder
+from animus import Db
 from animus.chunking import count_tokens, split_document
 from animus.errors import InvalidImportFile
 from animus.importer import load_import
@@ -57,20 +55,6 @@ def long_markdown(words: int = 1037, seed: int = 7) -> str:
         count += len(sentence.split())
     parts += ["", "## Contacts", "", FACT]
     return "\n".join(parts) + "\n"
-
-
-@pytest.fixture(scope="module")
-def local_embedder() -> Iterator[Any]:
-    yield LocalEmbedder()
-
-
-@pytest.fixture
-async def db(database_url: str, local_embedder: Any) -> AsyncIterator[Db]:
-    connected = await Db.connect(database_url, embedder=local_embedder)
-    try:
-        yield connected
-    finally:
-        await connected.close()
 
 
 def _kind() -> str:

@@ -76,9 +76,7 @@ async def admin(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 async def new_queue(db: Db) -> str:
-    name = f"fault_{uuid.uuid4().hex[:12]}"
-    await db.create_queue(name)
-    return name
+    return await _db.new_queue(db, "fault")
 
 
 def start_worker(url: str, queue: str, vt: int) -> tuple[subprocess.Popen[str], list[str]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +11,7 @@ import asyncpg
 import pydantic
 import pytest
 
-from animus import Db, HybridMatch, LocalEmbedder, MemoryFilters, MemoryMatch, NewMemory
+from animus import Db, HybridMatch, MemoryFilters, MemoryMatch, NewMemory
 from animus.errors import (
     AnimusError,
     EmbeddingDimensionMismatch,
@@ -53,11 +53,6 @@ class CountingDb(Db):
         # _run is the one exit of every statement, to the primary or the read pool.
         self.sent.append(query)
         return await super()._run(executor, method, query, *args)
-
-
-@pytest.fixture(scope="module")
-def local_embedder() -> Iterator[Any]:
-    yield LocalEmbedder()
 
 
 @pytest.fixture

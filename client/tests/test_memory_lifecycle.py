@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import asyncpg
 import pytest
 
-from animus import Db, LocalEmbedder, Memory
+from animus import Db, Memory
 from animus.errors import ContentNeedsEmbedding, DuplicateContent, InvalidArgument
 
 from .test_cli import animus, as_json
-
-
-@pytest.fixture(scope="module")
-def local_embedder() -> Iterator[Any]:
-    yield LocalEmbedder()
-
-
-@pytest.fixture
-async def db(database_url: str, local_embedder: Any) -> AsyncIterator[Db]:
-    connected = await Db.connect(database_url, embedder=local_embedder)
-    try:
-        yield connected
-    finally:
-        await connected.close()
 
 
 def _kind() -> str:

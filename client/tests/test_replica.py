@@ -79,16 +79,11 @@ MEMORIES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def embedder() -> LocalEmbedder:
-    return LocalEmbedder()
-
-
 async def test_searches_from_the_read_pool_equal_the_primary(
-    primary_and_replica: tuple[str, str], embedder: LocalEmbedder
+    primary_and_replica: tuple[str, str], local_embedder: LocalEmbedder
 ) -> None:
     primary_url, replica_url = primary_and_replica
-    async with await Db.connect(primary_url, read_url=replica_url, embedder=embedder) as db:
+    async with await Db.connect(primary_url, read_url=replica_url, embedder=local_embedder) as db:
         assert db.read_pool is not None and db.pool is not None
         assert await db.read_pool.fetchval("SELECT pg_is_in_recovery()") is True
         assert await db.pool.fetchval("SELECT pg_is_in_recovery()") is False
@@ -121,10 +116,10 @@ async def _overview_on(url: str) -> list[dict[str, object]]:
 
 
 async def test_a_search_right_after_a_write_can_ask_for_the_primary(
-    primary_and_replica: tuple[str, str], embedder: LocalEmbedder
+    primary_and_replica: tuple[str, str], local_embedder: LocalEmbedder
 ) -> None:
     primary_url, replica_url = primary_and_replica
-    async with await Db.connect(primary_url, read_url=replica_url, embedder=embedder) as db:
+    async with await Db.connect(primary_url, read_url=replica_url, embedder=local_embedder) as db:
         assert db.read_pool is not None and db.pool is not None
         # Hold the standby's replay, so its view is certainly older than the write.
         await db.read_pool.execute("SELECT pg_wal_replay_pause()")
@@ -143,12 +138,12 @@ async def test_a_search_right_after_a_write_can_ask_for_the_primary(
 
 
 async def test_a_write_sent_to_the_replica_is_refused_clearly(
-    primary_and_replica: tuple[str, str], embedder: LocalEmbedder
+    primary_and_replica: tuple[str, str], local_embedder: LocalEmbedder
 ) -> None:
     primary_url, replica_url = primary_and_replica
     _db.psql(primary_url, "SELECT animus.create_queue('rep_q')")
     _replayed(primary_url, replica_url)
-    async with await Db.connect(replica_url, embedder=embedder) as on_replica:
+    async with await Db.connect(replica_url, embedder=local_embedder) as on_replica:
         with pytest.raises(ReadOnlyDatabase) as stored:
             await on_replica.store_memories([MEMORIES[1]])
         assert stored.value.sqlstate == "25006"

@@ -16,7 +16,6 @@ import sys
 import textwrap
 import threading
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -37,19 +36,8 @@ from animus.worker import (
 from . import _db
 
 
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Db]:
-    connected = await Db.connect(database_url)
-    try:
-        yield connected
-    finally:
-        await connected.close()
-
-
 async def new_queue(db: Db) -> str:
-    name = f"wrk_{uuid.uuid4().hex[:12]}"
-    await db.create_queue(name)
-    return name
+    return await _db.new_queue(db, "wrk")
 
 
 async def submit(db: Db, queue: str, n: int = 1, **params: Any) -> list[uuid.UUID]:

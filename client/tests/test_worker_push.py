@@ -9,30 +9,19 @@ The asyncio timeouts only keep a broken build from hanging the suite.
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
-import pytest
 
 from animus import Db, NewWorkItem, WorkItem
 from animus.worker import Worker
 
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Db]:
-    connected = await Db.connect(database_url)
-    try:
-        yield connected
-    finally:
-        await connected.close()
+from . import _db
 
 
 async def new_queue(db: Db) -> str:
-    name = f"push_{uuid.uuid4().hex[:12]}"
-    await db.create_queue(name)
-    return name
+    return await _db.new_queue(db, "push")
 
 
 def recorder() -> tuple[list[WorkItem], asyncio.Event, Any]:
