@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -23,33 +22,19 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import numpy as np
 from _harness import Pair, Side, alternate, percentile
 from _realtext import paragraphs, shuffled
+from eval_retrieval import libpq_env
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _log(message: str) -> None:
     print(f"keyword: {message}", file=sys.stderr, flush=True)
-
-
-def _env(url: str) -> dict[str, str]:
-    parts = urlsplit(url)
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    env = dict(os.environ)
-    if host := query.get("host") or parts.hostname:
-        env["PGHOST"] = host
-    if port := query.get("port") or (str(parts.port) if parts.port else ""):
-        env["PGPORT"] = port
-    if parts.username:
-        env["PGUSER"] = unquote(parts.username)
-    if parts.password:
-        env["PGPASSWORD"] = unquote(parts.password)
-    return env
 
 
 async def _database(url: str, to: str | None) -> str:
@@ -61,7 +46,7 @@ async def _database(url: str, to: str | None) -> str:
     if to:
         cmd += ["--to", to]
     # A one-off deploy before anything is timed: blocking the loop here is harmless.
-    subprocess.run(cmd, cwd=ROOT, env=_env(url), check=True, capture_output=True)  # noqa: ASYNC221
+    subprocess.run(cmd, cwd=ROOT, env=libpq_env(url), check=True, capture_output=True)  # noqa: ASYNC221
     return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
