@@ -18,19 +18,23 @@ Docker-compatible API) reads:
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import subprocess
+import sys
 import tarfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+
+import asyncpg
 
 if TYPE_CHECKING:
     from animus import Db
-from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,13 +64,14 @@ def libpq_env(url: str) -> dict[str, str]:
     return env
 
 
-def psql(url: str, sql: str) -> str:
+def psql(url: str, sql: str, timeout: float | None = None) -> str:
     out = subprocess.run(
         ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
         env=libpq_env(url),
         check=True,
         capture_output=True,
         text=True,
+        timeout=timeout,
     )
     return out.stdout.strip()
 
@@ -111,6 +116,48 @@ def fresh_database(server_url: str, embedding_dim: int | None = 384) -> Iterator
         yield url
     finally:
         drop_database(server_url, url)
+
+
+def _backend_waits(url: str) -> str:
+    """What the server's backends wait on, one word each (for a diagnostic only)."""
+    sql = (
+        "SELECT string_agg(coalesce(wait_event_type || ':' || wait_event, state, backend_type),"
+        " ', ') FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+    )
+    try:
+        return psql(url, sql, timeout=30)
+    except (subprocess.SubprocessError, OSError) as exc:
+        return f"(unknown: {exc})"
+
+
+async def open_connections(url: str, count: int) -> list[asyncpg.Connection]:
+    """``count`` connections, opened one after another, each retried on a timed-out start-up.
+
+    The races of the concurrency tests are in the statements, not in the backend start-ups,
+    so nothing is lost by opening them in turn. Twice on a loaded 2-core CI machine one
+    backend start-up outlasted asyncpg's 60 s timeout; a retry says so on stderr (with what
+    the server's other backends were waiting on) instead of failing the race before it runs.
+    """
+    opened: list[asyncpg.Connection] = []
+    try:
+        for _ in range(count):
+            for attempt in range(1, 4):
+                try:
+                    opened.append(await asyncpg.connect(url, timeout=60))
+                    break
+                except TimeoutError:
+                    if attempt == 3:
+                        raise
+                    waits = _backend_waits(url)
+                    print(
+                        f"open_connections: a connection start-up took over 60 s (attempt"
+                        f" {attempt}); the server's backends were waiting on: {waits}",
+                        file=sys.stderr,
+                    )
+    except BaseException:
+        await asyncio.gather(*(c.close() for c in opened), return_exceptions=True)
+        raise
+    return opened
 
 
 async def new_queue(db: Db, prefix: str) -> str:

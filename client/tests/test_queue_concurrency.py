@@ -16,6 +16,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from . import _db
+
 #: Sizes of the races (recorded in the issue note).
 SUBMITTERS = 32
 KEYS = 50
@@ -34,17 +36,9 @@ READ = (
 
 @pytest.fixture
 async def connections(database_url: str) -> AsyncIterator[list[asyncpg.Connection]]:
-    # Open them a few at a time: the race is in the statements, not in the backend start-ups,
-    # and a burst of 32 forks on a loaded 2-core CI machine once outlasted asyncpg's timeout.
-    opening = asyncio.Semaphore(8)
-
-    async def connect() -> asyncpg.Connection:
-        async with opening:
-            return await asyncpg.connect(database_url)
-
-    conns = await asyncio.gather(*(connect() for _ in range(SUBMITTERS)))
+    conns = await _db.open_connections(database_url, SUBMITTERS)
     try:
-        yield list(conns)
+        yield conns
     finally:
         await asyncio.gather(*(c.close() for c in conns))
 

@@ -23,6 +23,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from . import _db
+
 READ = (
     "SELECT * FROM animus.read_work(queue_name => $1::text, vt_seconds => $2::int, qty => $3::int)"
 )
@@ -265,13 +267,7 @@ WHERE m.work_type = $1 AND m.state = 'merged'
 
 
 async def test_churn_keeps_the_invariants_and_never_deadlocks(database_url: str) -> None:
-    opening = asyncio.Semaphore(8)
-
-    async def connect() -> asyncpg.Connection:
-        async with opening:
-            return await asyncpg.connect(database_url)
-
-    pool = await asyncio.gather(*(connect() for _ in range(SUBMITTERS + WORKERS + 1)))
+    pool = await _db.open_connections(database_url, SUBMITTERS + WORKERS + 1)
     submitters, workers, sampler = (
         pool[:SUBMITTERS],
         pool[SUBMITTERS : SUBMITTERS + WORKERS],
