@@ -6,9 +6,12 @@
 -- first (docs/queue.md, "Concurrency"). Under the item lock it looks at the message again: a
 -- complete_work or cancel_work whose delete of the message has not committed yet still shows the
 -- message, so reconcile leaves that item to it.
+-- Partitioned queues (animus.create_queue(..., partitioned => true)): pg_partman's retention drops
+-- whole partitions, read or not, so there a missing message may have gone with its partition;
+-- the reason says so. Reconcile is what makes retention safe for work items (docs/queue.md).
 BEGIN;
 
-CREATE FUNCTION animus.reconcile(queue_name text DEFAULT NULL, max_items integer DEFAULT 1000)
+CREATE OR REPLACE FUNCTION animus.reconcile(queue_name text DEFAULT NULL, max_items integer DEFAULT 1000)
     RETURNS TABLE (work_id uuid, state text, reason text)
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -22,6 +25,7 @@ DECLARE
     gone boolean;
     archived boolean;
     budget integer;
+    deleted_reason text;
 BEGIN
     IF reconcile.max_items IS NULL OR reconcile.max_items NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION 'max_items must be between 1 and 100000, got %', coalesce(reconcile.max_items::text, 'NULL')
@@ -36,6 +40,9 @@ BEGIN
              ORDER BY aq.queue_name LOOP
         EXIT WHEN budget <= 0;
         qtable := animus._pgmq_relation(q, 'queue');
+        deleted_reason := CASE WHEN EXISTS (SELECT FROM pgmq.meta m WHERE m.queue_name = q AND m.is_partitioned)
+                               THEN 'reconciled: the message was deleted outside animus or dropped with its partition (retention)'
+                               ELSE 'reconciled: the message was deleted outside animus' END;
         atable := animus._pgmq_relation(q, 'archive');
         IF to_regclass(format('pgmq.%I', qtable)) IS NULL THEN
             -- The pgmq queue itself was dropped: no message of it can come back.
@@ -72,7 +79,7 @@ BEGIN
             SET state = CASE WHEN archived THEN 'completed' ELSE 'dead' END,
                 outcome_error = CASE WHEN archived
                                      THEN 'reconciled: the message was archived outside animus'
-                                     ELSE 'reconciled: the message was deleted outside animus' END,
+                                     ELSE deleted_reason END,
                 resolved_at = now(), updated_at = now()
             WHERE w.id = cand.id AND animus._is_active(w.state)
               AND w.pgmq_msg_id IS NOT DISTINCT FROM cand.pgmq_msg_id
@@ -90,7 +97,8 @@ $$;
 COMMENT ON FUNCTION animus.reconcile(text, integer) IS
     'Settle queued or running items whose pgmq message is gone (a pgmq client or an operator archived or '
     'deleted it, or dropped the queue): archived -> completed, deleted or dropped -> dead, the reason in '
-    'outcome_error (''reconciled: ...''); their dedup keys are free again. One queue, or all (NULL). At '
+    'outcome_error (''reconciled: ...''; on a partitioned queue a deleted message may also have gone with its '
+    'partition, pg_partman''s retention, and the reason says so); their dedup keys are free again. One queue, or all (NULL). At '
     'most max_items (default 1000) per call: repeat until fewer rows come back. Items locked by a '
     'concurrent call are skipped. Errors: AN001 invalid queue name, AN002 unknown queue, AN008 max_items '
     'outside 1..100000.';

@@ -1,12 +1,12 @@
--- pgTAP: animus.create_queue(queue_name).
+-- pgTAP: animus.create_queue(queue_name, ...); partitioned queues are in function__create_pgmq.sql.
 BEGIN;
 SELECT plan(24);
 
-SELECT has_function('animus', 'create_queue', ARRAY['text'], 'animus.create_queue(text) exists');
-SELECT function_returns('animus', 'create_queue', ARRAY['text'], 'void', 'it returns void');
-SELECT is_definer('animus', 'create_queue', ARRAY['text'], 'it is SECURITY DEFINER');
-SELECT volatility_is('animus', 'create_queue', ARRAY['text'], 'volatile', 'it is volatile');
-SELECT isnt(obj_description('animus.create_queue(text)'::regprocedure, 'pg_proc'), NULL, 'it has a COMMENT');
+SELECT has_function('animus', 'create_queue', ARRAY['text', 'boolean', 'text', 'text'], 'animus.create_queue(text, boolean, text, text) exists');
+SELECT function_returns('animus', 'create_queue', ARRAY['text', 'boolean', 'text', 'text'], 'void', 'it returns void');
+SELECT is_definer('animus', 'create_queue', ARRAY['text', 'boolean', 'text', 'text'], 'it is SECURITY DEFINER');
+SELECT volatility_is('animus', 'create_queue', ARRAY['text', 'boolean', 'text', 'text'], 'volatile', 'it is volatile');
+SELECT isnt(obj_description('animus.create_queue(text, boolean, text, text)'::regprocedure, 'pg_proc'), NULL, 'it has a COMMENT');
 
 SELECT lives_ok($$SELECT animus.create_queue('pgtap_cq')$$, 'a valid name creates the queue');
 SELECT lives_ok($$SELECT animus.create_queue('pgtap_cq')$$, 'creating it again is a no-op');
@@ -40,7 +40,7 @@ DO $$ BEGIN PERFORM animus.create_queue('pgtap_cq_app'); PERFORM set_config('ani
 EXCEPTION WHEN OTHERS THEN PERFORM set_config('animus_test.app', SQLSTATE, true); END $$;
 RESET ROLE;
 SELECT is(current_setting('animus_test.app'), 'ok', 'animus_app can create a queue');
-SELECT ok(NOT has_function_privilege('public', 'animus.create_queue(text)', 'EXECUTE'), 'PUBLIC cannot');
+SELECT ok(NOT has_function_privilege('public', 'animus.create_queue(text, boolean, text, text)', 'EXECUTE'), 'PUBLIC cannot');
 
 SELECT * FROM finish();
 ROLLBACK;
