@@ -44,7 +44,7 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
     {
         "function_embedding_dim": 1,
         "function_deployed_changes": 1,
-        "function_create_queue": 2,
+        "function_create_queue": 3,
         "function_submit_work": 2,
         "function_submit_work_batch": 2,
         "function_read_work": 2,
@@ -56,6 +56,9 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "function_requeue_dead": 2,
         "function_cancel_work": 1,
         "function_set_queue_policy": 1,
+        "function_reconcile": 2,
+        "function_purge": 1,
+        "function_schedule_work": 1,
         "function_store_memory": 2,
         "function_store_memories": 2,
         "function_search_memory": 2,
@@ -283,6 +286,24 @@ class Db(WorkCalls, MemoryCalls):
 
     async def _send(self, method: sql.FetchMethod, query: str, *args: Any) -> Any:
         return await self._run(self._executor, method, query, *args)
+
+    async def _send_rolled_back(self, method: sql.FetchMethod, query: str, *args: Any) -> Any:
+        if isinstance(self._executor, asyncpg.Pool):
+            async with self._executor.acquire() as conn:
+                return await self._roll_back(conn, method, query, *args)
+        return await self._roll_back(self._executor, method, query, *args)
+
+    async def _roll_back(
+        self, conn: asyncpg.Connection, method: sql.FetchMethod, query: str, *args: Any
+    ) -> Any:
+        # On a caller's connection already in a transaction this is a savepoint, rolled back
+        # alone.
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            return await self._run(conn, method, query, *args)
+        finally:
+            await transaction.rollback()
 
     async def _send_read(
         self, method: sql.FetchMethod, query: str, *args: Any, on_primary: bool = False

@@ -210,6 +210,21 @@ class DuplicateContent(InvalidInput):
     """AN021: ``update_memory``'s new content is already another unkeyed memory of its type."""
 
 
+class PartmanMissing(DatabaseError):
+    """AN034: a partitioned queue was asked for, but pg_partman is not installed in this
+    database; the hint says how to set it up. Nothing was created."""
+
+
+class InvalidPartitioning(InvalidInput):
+    """AN035: ``partition_interval`` or ``retention_interval`` is invalid (not a msg id count
+    or an interval, mixed kinds, a retention shorter than one partition), or given without
+    ``partitioned``."""
+
+
+class QueueLayoutMismatch(InvalidInput):
+    """AN036: the queue exists with another layout: unpartitioned, or other intervals."""
+
+
 #: Exception class for each SQLSTATE the client maps exactly.
 SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN000": InvalidDeploySetting,
@@ -233,6 +248,9 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN019": UnknownSchedule,
     "AN020": ContentNeedsEmbedding,
     "AN021": DuplicateContent,
+    "AN034": PartmanMissing,
+    "AN035": InvalidPartitioning,
+    "AN036": QueueLayoutMismatch,
     "40001": RetryableError,
     "40P01": RetryableError,
     "22P05": InvalidInput,  # untranslatable_character: U+0000 in JSON, which jsonb cannot hold
@@ -314,14 +332,17 @@ __all__ = [
     "InvalidInput",
     "InvalidMetadata",
     "InvalidParams",
+    "InvalidPartitioning",
     "InvalidQueueName",
     "InvalidSchedule",
     "InvalidStateTransition",
     "LeaseLost",
     "NotFound",
+    "PartmanMissing",
     "PermissionDenied",
     "PgCronMissing",
     "ProviderError",
+    "QueueLayoutMismatch",
     "ReadOnlyDatabase",
     "RetryableError",
     "SchemaNotDeployed",

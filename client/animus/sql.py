@@ -33,6 +33,11 @@ DEPLOYED_CHANGES = "SELECT change FROM animus.deployed_changes() AS change"
 
 CREATE_QUEUE = "SELECT animus.create_queue(queue_name => $1::text)"
 
+#: With the layout: a partitioned queue through pg_partman (docs/queue.md, "Partitioned queues").
+CREATE_QUEUE_LAYOUT = """SELECT animus.create_queue(
+    queue_name => $1::text, partitioned => $2::boolean, partition_interval => $3::text,
+    retention_interval => $4::text)"""
+
 SUBMIT_WORK = """SELECT * FROM animus.submit_work(
     queue_name => $1::text, work_type => $2::text, source => $3::text, params => $4::jsonb,
     dedup_key => $5::text, trigger_info => $6::text, priority => $7::integer,
@@ -80,6 +85,26 @@ REQUEUE_DEAD = """SELECT * FROM animus.requeue_dead(
 WORK_CHANNEL = "animus_work"
 
 # --- operator reads (views and functions granted to animus_ops) ---------------------------------
+
+# --- retention and schedules (operator calls) ---------------------------------------------------
+
+RECONCILE = """SELECT work_id, state, reason FROM animus.reconcile(
+    queue_name => $1::text, max_items => $2::integer)"""
+
+PURGE = """SELECT reconciled, messages_deleted, items_deleted FROM animus.purge(
+    older_than => $1::interval, max_items => $2::integer, queue_name => $3::text)"""
+
+SCHEDULE_WORK = """SELECT animus.schedule_work(
+    name => $1::text, cron => $2::text, queue_name => $3::text, work_type => $4::text,
+    params => $5::jsonb, dedup_key => $6::text, priority => $7::integer,
+    max_attempts => $8::integer)"""
+
+LIST_SCHEDULES = """SELECT name, cron, queue_name, work_type, params, dedup_key, active, jobid,
+    last_run_at, last_status FROM animus.list_schedules() ORDER BY name"""
+
+PAUSE_SCHEDULE = "SELECT animus.pause_schedule(name => $1::text, paused => $2::boolean)"
+
+UNSCHEDULE_WORK = "SELECT animus.unschedule_work(name => $1::text)"
 
 QUEUE_OVERVIEW = """SELECT queue_name, queued, running, dead, merged, oldest_queued_age,
     queue_length, ready, delayed, oldest_ready_age, orphaned
@@ -176,6 +201,11 @@ class SqlCaller(ABC):
         """Run ``query`` with asyncpg's ``method`` on the primary; raise animus errors."""
 
     @abstractmethod
+    async def _send_rolled_back(self, method: FetchMethod, query: str, *args: Any) -> Any:
+        """Run ``query`` on the primary inside a transaction that is then rolled back: what
+        the call would do, with nothing kept (a dry run)."""
+
+    @abstractmethod
     async def _send_read(
         self, method: FetchMethod, query: str, *args: Any, on_primary: bool = False
     ) -> Any:
@@ -188,6 +218,7 @@ __all__ = [
     "CANCEL_WORK",
     "COMPLETE_WORK",
     "CREATE_QUEUE",
+    "CREATE_QUEUE_LAYOUT",
     "DELETE_WORK",
     "DEPLOYED_CHANGES",
     "EMBEDDING_DIM",
@@ -201,8 +232,13 @@ __all__ = [
     "HYBRID_SEARCH",
     "HYBRID_TUNING",
     "JSONB_PROBE",
+    "LIST_SCHEDULES",
+    "PAUSE_SCHEDULE",
+    "PURGE",
     "READ_WORK",
+    "RECONCILE",
     "REQUEUE_DEAD",
+    "SCHEDULE_WORK",
     "SEARCH_MEMORY",
     "SET_QUEUE_POLICY",
     "STORE_DOCUMENT",
@@ -210,6 +246,7 @@ __all__ = [
     "STORE_MEMORY",
     "SUBMIT_WORK",
     "SUBMIT_WORK_BATCH",
+    "UNSCHEDULE_WORK",
     "UPDATE_MEMORY",
     "FetchMethod",
     "SqlCaller",

@@ -8,7 +8,7 @@ with telemetry off those are shared no-op objects.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -23,9 +23,35 @@ class WorkCalls(sql.SqlCaller):
     #: The work spans and the unsettled deliveries of this client (set by ``Db``).
     _work_telemetry: WorkTelemetry
 
-    async def create_queue(self, queue_name: str) -> None:
-        """Create the queue (idempotent). An invalid name raises ``InvalidQueueName``."""
-        await self._send("execute", sql.CREATE_QUEUE, queue_name)
+    async def create_queue(
+        self,
+        queue_name: str,
+        *,
+        partitioned: bool = False,
+        partition_interval: str | None = None,
+        retention_interval: str | None = None,
+    ) -> None:
+        """Create the queue (idempotent). An invalid name raises ``InvalidQueueName``.
+
+        ``partitioned=True`` makes a pgmq partitioned queue through pg_partman:
+        ``partition_interval`` is msg ids per partition (``"10000"``, the default) or an
+        interval of enqueued_at (``"1 day"``), ``retention_interval`` how much pg_partman keeps
+        (default 10 partitions). Retention drops partitions read or not; ``reconcile`` (run by
+        ``purge``) settles the items that lost their message. ``PartmanMissing`` without
+        pg_partman, ``InvalidPartitioning`` for bad intervals, ``QueueLayoutMismatch`` when the
+        queue exists with another layout.
+        """
+        if not partitioned and partition_interval is None and retention_interval is None:
+            await self._send("execute", sql.CREATE_QUEUE, queue_name)
+            return
+        await self._send(
+            "execute",
+            sql.CREATE_QUEUE_LAYOUT,
+            queue_name,
+            partitioned,
+            partition_interval,
+            retention_interval,
+        )
 
     async def submit_work(self, item: NewWorkItem) -> SubmitResult:
         """Queue ``item``, or merge it into the active item with the same dedup key.
@@ -187,6 +213,75 @@ class WorkCalls(sql.SqlCaller):
         ids = list(work_ids) if work_ids is not None else None
         records = await self._send("fetch", sql.REQUEUE_DEAD, queue_name, ids, max_items)
         return [SubmitResult.from_record(r) for r in records]
+
+    async def reconcile(
+        self, queue_name: str | None = None, max_items: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Operator call: settle up to ``max_items`` queued or running items whose pgmq
+        message is gone (a pgmq client or an operator archived or deleted it, or a partitioned
+        queue's retention dropped it), in one queue or all; one dict (``work_id``, ``state``,
+        ``reason``) per settled item. Call again until fewer than ``max_items`` come back."""
+        records = await self._send("fetch", sql.RECONCILE, queue_name, max_items)
+        return [dict(r) for r in records]
+
+    async def purge(
+        self,
+        older_than: timedelta = timedelta(days=7),
+        max_items: int = 10000,
+        queue_name: str | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> dict[str, int]:
+        """Operator call: retention. ``reconcile``, then delete archived messages and
+        terminal items older than ``older_than``, at most ``max_items`` of each: the counts
+        (``reconciled``, ``messages_deleted``, ``items_deleted``). Call again until less than
+        ``max_items`` is reported. ``dry_run`` runs the same call in a transaction that is
+        rolled back, so the counts say what it would remove."""
+        send = self._send_rolled_back if dry_run else self._send
+        record = await send("fetchrow", sql.PURGE, older_than, max_items, queue_name)
+        return {k: int(record[k]) for k in ("reconciled", "messages_deleted", "items_deleted")}
+
+    async def schedule_work(
+        self,
+        name: str,
+        cron: str,
+        queue_name: str,
+        work_type: str,
+        params: dict[str, Any] | None = None,
+        dedup_key: str | None = None,
+        priority: int = 0,
+        max_attempts: int | None = None,
+    ) -> int:
+        """Operator call: submit this work on a pg_cron schedule (the same name replaces
+        it); returns the pg_cron job id. ``PgCronMissing`` without pg_cron, ``InvalidSchedule``
+        for a cron pg_cron refuses."""
+        jobid = await self._send(
+            "fetchval",
+            sql.SCHEDULE_WORK,
+            name,
+            cron,
+            queue_name,
+            work_type,
+            {} if params is None else params,
+            dedup_key,
+            priority,
+            max_attempts,
+        )
+        return int(jobid)
+
+    async def list_schedules(self) -> list[dict[str, Any]]:
+        """Operator call: every schedule with its pg_cron job's state and last run."""
+        return [dict(r) for r in await self._send("fetch", sql.LIST_SCHEDULES)]
+
+    async def pause_schedule(self, name: str, paused: bool = True) -> None:
+        """Operator call: pause (or, with ``paused=False``, resume) a schedule;
+        ``UnknownSchedule`` for an unknown name."""
+        await self._send("execute", sql.PAUSE_SCHEDULE, name, paused)
+
+    async def unschedule_work(self, name: str) -> None:
+        """Operator call: remove a schedule and its pg_cron job (the items it submitted
+        stay); ``UnknownSchedule`` for an unknown name."""
+        await self._send("execute", sql.UNSCHEDULE_WORK, name)
 
     async def queue_overview(self) -> list[dict[str, Any]]:
         """Operator call: the rows of ``animus.queue_overview`` (needs animus_ops); from the

@@ -4,9 +4,10 @@
 ``--json`` is for scripts. A failure prints ``error: <message>`` and ``hint: <hint>`` on stderr
 (a traceback only with ``--debug``) and exits with the codes in :data:`EPILOG`.
 
-Each command group lives in its own module (``db``, ``work``, ``memory``, ``demo``) with its
-parser and its handlers side by side: ``configure_<group>_parser`` adds the commands, and each
-command's ``set_defaults(func=...)`` names the handler that :func:`main` runs.
+Each command group lives in its own module (``db``, ``work``, ``schedule``, ``memory``,
+``demo``) with its parser and its handlers side by side: ``configure_<group>_parser`` adds the
+commands, and each command's ``set_defaults(func=...)`` names the handler that :func:`main`
+runs.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ._output import Output
 from .db import configure_db_parser, split_psql_args
 from .demo import configure_demo_parser
 from .memory import configure_memory_parser
+from .schedule import configure_schedule_parser
 from .work import configure_work_parser
 
 
@@ -47,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     groups = root.add_subparsers(dest="group", metavar="COMMAND", required=True)
     configure_db_parser(groups)
     configure_work_parser(groups)
+    configure_schedule_parser(groups)
     configure_memory_parser(groups)
     configure_demo_parser(groups)
     return root

@@ -50,12 +50,17 @@ def _dimension(exc: AnimusError, args: argparse.Namespace) -> str | None:
     )
 
 
+def _unknown_schedule(exc: AnimusError, args: argparse.Namespace) -> str | None:
+    return "animus schedule list shows the schedules by name"
+
+
 #: SQLSTATE -> the CLI's hint for it (None: keep the server's).
 _TRANSLATIONS = {
     "AN002": _unknown_queue,
     "AN003": _unknown_work_item,
     "AN004": _wrong_state,
     "AN012": _dimension,
+    "AN019": _unknown_schedule,
 }
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -20,8 +22,86 @@ SUBMIT_COLUMNS = ("work_id", "status", "merged_into", "msg_id")
 
 async def create_queue(args: argparse.Namespace, out: Output) -> int:
     async with await connect(args) as db:
-        await db.create_queue(args.queue)
-    out.line(f"queue {args.queue} ready", {"queue": args.queue, "created": True})
+        await db.create_queue(
+            args.queue,
+            partitioned=args.partitioned,
+            partition_interval=args.partition_interval,
+            retention_interval=args.retention_interval,
+        )
+    layout = " (partitioned)" if args.partitioned else ""
+    out.line(
+        f"queue {args.queue} ready{layout}",
+        {"queue": args.queue, "created": True, "partitioned": args.partitioned},
+    )
+    return EXIT_OK
+
+
+_DURATION = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hours?|d|days?|w|weeks?)\s*$",
+    re.IGNORECASE,
+)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def duration(text: str) -> dt.timedelta:
+    """``7d``, ``12h``, ``30 minutes``, ``90s``: a non-negative duration for --older-than."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"not a duration: {text!r} (use e.g. 7d, 12h, 30m, 90s or '2 weeks')"
+        )
+    unit = match.group(2).lower()
+    return dt.timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[unit[0]])
+
+
+async def purge(args: argparse.Namespace, out: Output) -> int:
+    totals = {"reconciled": 0, "messages_deleted": 0, "items_deleted": 0}
+    rounds = 0
+    async with await connect(args) as db:
+        while True:
+            counts = await db.purge(
+                args.older_than, args.max_items, args.queue, dry_run=args.dry_run
+            )
+            rounds += 1
+            for key, n in counts.items():
+                totals[key] += n
+            # A round that reaches max_items may have left more; a dry run cannot tell, since
+            # each of its rounds is rolled back.
+            more = max(counts.values()) >= args.max_items
+            if not (args.until_done and more and not args.dry_run):
+                break
+    data: dict[str, Any] = {
+        **totals,
+        "rounds": rounds,
+        "dry_run": args.dry_run,
+        "more": more,
+        "older_than": args.older_than.total_seconds(),
+        "queue": args.queue,
+    }
+    verb = "would remove" if args.dry_run else "removed"
+    text = (
+        f"{verb} {totals['messages_deleted']} archived messages and {totals['items_deleted']} "
+        f"terminal items older than {args.older_than}; reconciled {totals['reconciled']} items "
+        f"whose message was gone"
+    )
+    if more:
+        text += (
+            " (more are left: run again, or add --until-done)"
+            if not args.dry_run
+            else (f" (at least: a round stops at --max-items {args.max_items})")
+        )
+    out.line(text, data)
+    return EXIT_OK
+
+
+async def reconcile(args: argparse.Namespace, out: Output) -> int:
+    async with await connect(args) as db:
+        rows = await db.reconcile(args.queue, args.max_items)
+    if rows or out.as_json:
+        out.rows(rows, ("work_id", "state", "reason"))
+    else:
+        where = f" in {args.queue}" if args.queue else ""
+        out.line(f"nothing to reconcile{where}: every active item has its message")
     return EXIT_OK
 
 
@@ -248,8 +328,33 @@ def configure_work_parser(groups: Any) -> None:
         "dead letters and provenance (see docs/queue.md).",
     )
 
-    create = add_command(cmds, "create-queue", "create a queue (idempotent)", create_queue)
+    create = add_command(
+        cmds,
+        "create-queue",
+        "create a queue (idempotent)",
+        create_queue,
+        description="Create a queue (idempotent). With --partitioned, a pgmq partitioned queue "
+        "through pg_partman: its tables are split by msg id (or enqueue time), pg_partman's "
+        "background worker creates the next partitions and drops those past the retention, "
+        "read or not; animus work reconcile (or purge) then settles the items whose message "
+        'went, as dead. See docs/queue.md, "Partitioned queues".',
+    )
     create.add_argument("queue", help="queue name: 1-47 characters of [a-z0-9_]")
+    create.add_argument(
+        "--partitioned", action="store_true", help="partition it through pg_partman"
+    )
+    create.add_argument(
+        "--partition-interval",
+        metavar="N|INTERVAL",
+        help="msg ids per partition (default 10000) or an interval of enqueue time, e.g. "
+        "'1 day' (with --partitioned)",
+    )
+    create.add_argument(
+        "--retention-interval",
+        metavar="N|INTERVAL",
+        help="how much pg_partman keeps, of the same kind, at least one partition (default: "
+        "10 partitions; with --partitioned)",
+    )
 
     sub = add_command(
         cmds,
@@ -357,6 +462,61 @@ def configure_work_parser(groups: Any) -> None:
         "per queue: items queued, running, dead and merged, the oldest queued item's age, and "
         "pgmq's queue length (animus.queue_overview)",
         overview,
+    )
+
+    purge_cmd = add_command(
+        cmds,
+        "purge",
+        "retention: delete archived messages and settled items older than --older-than",
+        purge,
+        description="Retention (animus.purge): first reconcile (settle active items whose "
+        "message is gone), then delete pgmq's archived messages and the terminal work items "
+        "(completed, dead, merged) resolved more than --older-than ago, at most --max-items of "
+        "each per round. An item stays while its provenance tree holds a live or recent item. "
+        "Needs the animus_ops role (or the owner). Schedule it with pg_cron to run it "
+        'regularly (docs/queue.md, "Retention").',
+    )
+    purge_cmd.add_argument(
+        "--older-than",
+        type=duration,
+        default=dt.timedelta(days=7),
+        metavar="DURATION",
+        help="the retention window: 7d (default), 12h, 30m, 90s, '2 weeks'",
+    )
+    purge_cmd.add_argument("--queue", help="only this queue (default: every queue)")
+    purge_cmd.add_argument(
+        "--max-items", type=int, default=10000, help="per round, of each kind (default 10000)"
+    )
+    purge_cmd.add_argument(
+        "--until-done",
+        action="store_true",
+        help="repeat rounds until one removes less than --max-items",
+    )
+    purge_cmd.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="run one round in a transaction that is rolled back: the counts say what it "
+        "would remove, and nothing is",
+    )
+
+    reconcile_cmd = add_command(
+        cmds,
+        "reconcile",
+        "settle active items whose pgmq message is gone (archived -> completed, deleted or "
+        "dropped -> dead)",
+        reconcile,
+        description="Settle queued or running items whose pgmq message is gone "
+        "(animus.reconcile): a pgmq client or an operator archived it (the item becomes "
+        "completed) or deleted it, or a partitioned queue's retention dropped its partition (the "
+        "item becomes dead); the reason goes into outcome_error and the dedup key is free "
+        "again. Prints the settled items. Needs the animus_ops role (or the owner).",
+    )
+    reconcile_cmd.add_argument("--queue", help="only this queue (default: every queue)")
+    reconcile_cmd.add_argument(
+        "--max-items",
+        type=int,
+        default=1000,
+        help="at most this many (default 1000): run again until fewer come back",
     )
 
     run_cmd = add_command(
