@@ -4,7 +4,7 @@
     .venv/bin/python bench/partitioned.py --seconds 1 --rounds 2   # a smoke run
 
 Two queues in one throwaway database on the embedded cluster: `bench_plain` (pgmq.create) and
-`bench_part` (partitioned by msg id, pgmq's default 10000 per partition, retention 100000). Each
+`bench_part` (partitioned by msg id, 100000 per partition, retention 10 partitions). Each
 pair runs its sides alternately on the same connections (bench/_harness.py); pg_partman's
 maintenance runs between rounds, as its background worker would, so no message lands in the
 default partition. Measured: submit_work, submit_work_batch (100 items), read_work +
@@ -114,7 +114,13 @@ async def main() -> None:
                 "pg_partman is not installed (script/setup installs it where packaged)"
             )
         await admin.execute("SELECT animus.create_queue($1)", PLAIN)
-        await admin.execute("SELECT animus.create_queue($1, partitioned => true)", PART)
+        # 100000 msg ids per partition: batch submits at 8 connections outran pgmq's default
+        # of 10000 (4 premade partitions filled within one 3 s round, and the rest spilled into
+        # the default partition, which then fails pg_partman's maintenance).
+        await admin.execute(
+            "SELECT animus.create_queue($1, partitioned => true, partition_interval => '100000')",
+            PART,
+        )
 
         async def between() -> None:
             maintenance.append(await maintain(admin))
