@@ -34,8 +34,10 @@ BEGIN
     by_msg_id := part ~ '^[0-9]{1,18}$';
     IF by_msg_id THEN
         part_n := part::bigint;
-        IF part_n NOT BETWEEN 1 AND 2147483647 THEN
-            RAISE EXCEPTION 'partition_interval must be between 1 and 2147483647 msg ids, got %', part
+        -- pgmq reads the interval as an integer; below 10 a partition holds too few messages to
+        -- be worth a table, and pg_partman releases differ in their own lower limit.
+        IF part_n NOT BETWEEN 10 AND 2147483647 THEN
+            RAISE EXCEPTION 'partition_interval must be between 10 and 2147483647 msg ids, got %', part
                 USING ERRCODE = 'AN035', HINT = 'For example ''10000'' (the default) msg ids per partition, or an interval such as ''1 day''.';
         END IF;
         IF keep IS NULL THEN
@@ -192,7 +194,7 @@ $$;
 
 COMMENT ON FUNCTION animus._partition_spec(text, text) IS
     'Private. Validates and normalises the partition and retention intervals of a partitioned queue: both '
-    'msg id counts (1..2147483647; the default 10000, retention 10 partitions) or both intervals (>= 1 minute); '
+    'msg id counts (10..2147483647; the default 10000, retention 10 partitions) or both intervals (>= 1 minute); '
     'retention at least one partition. Errors: AN035.';
 COMMENT ON FUNCTION animus._create_pgmq(text, boolean, text, text) IS
     'Private. Creates the pgmq queue of an animus queue: pgmq.create, or pgmq.create_partitioned through '

@@ -3,7 +3,7 @@
 -- partitions and drops those past the retention (20 msg ids), read or not, and animus.reconcile
 -- settles every item that lost its message, so no active item is left without one.
 BEGIN;
-SELECT plan(59);
+SELECT plan(60);
 
 SELECT has_function('animus', '_create_pgmq', ARRAY['text', 'boolean', 'text', 'text'], 'animus._create_pgmq exists');
 SELECT is_definer('animus', '_create_pgmq', ARRAY['text', 'boolean', 'text', 'text'], 'it is SECURITY DEFINER');
@@ -113,7 +113,9 @@ SELECT throws_ok($$SELECT animus.create_queue('pgtap_pu', partitioned => true)$$
     'a partitioned queue whose partitions would take that queue''s names is refused');
 SELECT throws_ok($$SELECT animus.create_queue('pgtap_pu_default', partitioned => true)$$, 'AN036', NULL,
     'partitioned => true on an unpartitioned queue is AN036');
-SELECT throws_ok($$SELECT animus.create_queue('pgtap_pv', partitioned => true, partition_interval => '0')$$, 'AN035', NULL, 'a zero interval');
+SELECT throws_ok($$SELECT animus.create_queue('pgtap_pv', partitioned => true, partition_interval => '9')$$, 'AN035', NULL, 'fewer than 10 msg ids');
+SELECT throws_ok($$SELECT animus.create_queue('pgtap_pv', partitioned => true, partition_interval => '2147483648')$$, 'AN035', NULL,
+    'more msg ids than pgmq can read as an integer');
 SELECT throws_ok($$SELECT animus.create_queue('pgtap_pv', partitioned => true, partition_interval => 'soon')$$, 'AN035', NULL, 'not an interval');
 SELECT throws_ok($$SELECT animus.create_queue('pgtap_pv', partitioned => true, partition_interval => '100', retention_interval => '50')$$,
     'AN035', NULL, 'a retention shorter than one partition');
