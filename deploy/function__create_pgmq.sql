@@ -166,8 +166,8 @@ BEGIN
         RETURN;
     END IF;
     SELECT m.is_partitioned INTO is_partitioned FROM pgmq.meta m WHERE m.queue_name = _check_queue_layout.queue_name;
-    SELECT * INTO spec FROM animus._partition_spec(_check_queue_layout.partition_interval, _check_queue_layout.retention_interval);
     IF NOT coalesce(is_partitioned, false) THEN
+        PERFORM animus._partition_spec(_check_queue_layout.partition_interval, _check_queue_layout.retention_interval);
         RAISE EXCEPTION 'queue % exists and is not partitioned', quote_literal(_check_queue_layout.queue_name)
             USING ERRCODE = 'AN036',
                   HINT = 'A queue keeps the layout it was created with: create a new partitioned queue and move the producers to it.';
@@ -178,12 +178,21 @@ BEGIN
             INTO current_part, current_keep
             USING format('pgmq.%I', animus._pgmq_relation(_check_queue_layout.queue_name, 'queue'));
     END IF;
-    -- Compared as values: pg_partman stores '1 day' as given and '1 hour' as '01:00:00'.
+    -- A retention alone is checked against the queue's own partition interval.
+    SELECT * INTO spec FROM animus._partition_spec(coalesce(_check_queue_layout.partition_interval, current_part),
+                                                   _check_queue_layout.retention_interval);
+    -- Only what the call names is compared (an interval left out means "as it is"), as values:
+    -- pg_partman stores '1 day' as given and '1 hour' as '01:00:00'.
     IF current_part IS NOT NULL AND (
-           (spec.by_msg_id AND (current_part !~ '^[0-9]+$' OR current_part::bigint <> spec.part::bigint
-                                OR current_keep IS DISTINCT FROM spec.keep))
-        OR (NOT spec.by_msg_id AND (current_part ~ '^[0-9]+$' OR current_part::interval <> spec.part::interval
-                                    OR current_keep IS NULL OR current_keep::interval <> spec.keep::interval))) THEN
+           (_check_queue_layout.partition_interval IS NOT NULL
+            AND (spec.by_msg_id IS DISTINCT FROM (current_part ~ '^[0-9]+$')
+                 OR (spec.by_msg_id AND current_part::bigint <> spec.part::bigint)
+                 OR (NOT spec.by_msg_id AND current_part::interval <> spec.part::interval)))
+        OR (_check_queue_layout.retention_interval IS NOT NULL
+            AND (current_keep IS NULL
+                 OR (current_keep ~ '^[0-9]+$') IS DISTINCT FROM (spec.keep ~ '^[0-9]+$')
+                 OR (spec.keep ~ '^[0-9]+$' AND current_keep::bigint <> spec.keep::bigint)
+                 OR (spec.keep !~ '^[0-9]+$' AND current_keep::interval <> spec.keep::interval)))) THEN
         RAISE EXCEPTION 'queue % exists with partition_interval % and retention_interval %',
                         quote_literal(_check_queue_layout.queue_name), current_part, coalesce(current_keep, 'none')
             USING ERRCODE = 'AN036',

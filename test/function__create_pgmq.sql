@@ -3,7 +3,7 @@
 -- partitions and drops those past the retention (20 msg ids), read or not, and animus.reconcile
 -- settles every item that lost its message, so no active item is left without one.
 BEGIN;
-SELECT plan(60);
+SELECT plan(62);
 
 SELECT has_function('animus', '_create_pgmq', ARRAY['text', 'boolean', 'text', 'text'], 'animus._create_pgmq exists');
 SELECT is_definer('animus', '_create_pgmq', ARRAY['text', 'boolean', 'text', 'text'], 'it is SECURITY DEFINER');
@@ -47,6 +47,10 @@ SELECT lives_ok($$SELECT animus.create_queue('pgtap_pt', partitioned => true, pa
     'the same partitioned call again is a no-op');
 SELECT throws_ok($$SELECT animus.create_queue('pgtap_pt', partitioned => true, partition_interval => '100')$$, 'AN036', NULL,
     'other intervals for an existing partitioned queue are AN036');
+SELECT lives_ok($$SELECT animus.create_queue('pgtap_pt', partitioned => true)$$,
+    'partitioned => true alone accepts the intervals it has');
+SELECT throws_ok($$SELECT animus.create_queue('pgtap_pt', partitioned => true, retention_interval => '30')$$, 'AN036', NULL,
+    'another retention is AN036 too');
 
 -- --- Messages across partitions, every queue function ----------------------------------------
 
