@@ -30,9 +30,11 @@ exit codes:
   1    error: the database refused the call or cannot be reached, the schema is not
        deployed, a provider failed, or the configuration is invalid
   2    bad arguments: an invalid command line or input file, or arguments the database
-       rejects as invalid (SQLSTATE AN001, AN005-AN008, AN010-AN014)
-  3    not found or not running: an unknown queue or work item (AN002, AN003), a missing
-       file, or the embedded cluster is not running (animus db status, psql, deploy)
+       rejects as invalid (SQLSTATE AN001, AN005-AN008, AN010-AN014, AN018, AN020,
+       AN021, AN035, AN036)
+  3    not found or not running: an unknown queue, work item or schedule (AN002, AN003,
+       AN019), a missing file, or the embedded cluster is not running (animus db status,
+       psql, deploy)
   130  interrupted (Ctrl-C)
   141  the output pipe was closed early (e.g. `| head`)
 
