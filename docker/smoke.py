@@ -80,6 +80,18 @@ async def smoke(url: str) -> str:
                 check(jobs == 1, "pg_cron registered the schedule")
                 await db.pool.execute("SELECT animus.unschedule_work($1)", kind)
                 print(f"schedule {kind}: registered with pg_cron, removed")
+
+                # The image installs pg_partman and compose.yaml preloads its background worker.
+                parted = f"{queue}_parted"
+                await db.create_queue(parted, partitioned=True, partition_interval="1000")
+                preload = await db.pool.fetchval("SHOW shared_preload_libraries")
+                check("pg_partman_bgw" in preload, f"pg_partman_bgw preloaded: {preload}")
+                await db.submit_work(
+                    NewWorkItem(queue_name=parted, work_type="smoke", source="docker")
+                )
+                (work,) = await db.read_work(parted, vt_seconds=30)
+                await db.complete(work)
+                print(f"queue {parted}: partitioned through pg_partman, submitted, read, completed")
             trace_id = format(root.get_span_context().trace_id, "032x")
     return trace_id
 
