@@ -1,4 +1,5 @@
 -- Deploy animus:function_create_queue to pg
+-- A new queue also gets the index read_work's priority order uses (animus._index_queue).
 BEGIN;
 
 CREATE OR REPLACE FUNCTION animus.create_queue(queue_name text)
@@ -45,6 +46,7 @@ BEGIN
     END IF;
     INSERT INTO animus.queues (queue_name) VALUES (create_queue.queue_name)
     ON CONFLICT DO NOTHING;
+    PERFORM animus._index_queue(create_queue.queue_name);
 END
 $$;
 

@@ -3,6 +3,8 @@
 -- item (the UNIQUE index on active keys decides who is first); when that meets an active item,
 -- animus._lock_active_item locks it, message first, and the submission is stored merged into
 -- it; when the key came free meanwhile, claim again. A NULL queue is AN001 like any bad name.
+-- The message is {"work_id": ..., "priority": n}: read_work orders by the priority in it
+-- (docs/queue.md, "Priority"), through the queue's index from animus._index_queue.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION animus.submit_work(
@@ -118,7 +120,8 @@ BEGIN
                            'OVERRIDING SYSTEM VALUE '
                            'VALUES ($1, 0, now(), NULL, clock_timestamp() + make_interval(secs => $2), $3, $4)',
                            animus._pgmq_relation(submit_work.queue_name, 'queue'))
-                USING new_msg_id, coalesce(submit_work.delay_seconds, 0), jsonb_build_object('work_id', new_id), headers;
+                USING new_msg_id, coalesce(submit_work.delay_seconds, 0),
+                      jsonb_build_object('work_id', new_id, 'priority', coalesce(submit_work.priority, 0)), headers;
             -- Wake listening workers (docs/queue.md, "Push wake-ups"), but only when no earlier
             -- message is ready: a NOTIFY serializes commits (8 submitters lost half their
             -- throughput to it), and while ready messages wait, the workers were woken for the
@@ -158,7 +161,7 @@ COMMENT ON FUNCTION animus.submit_work(text, text, text, jsonb, text, text, inte
     'Submit work. Returns (work_id, status, merged_into, msg_id): status queued (new item plus a pgmq '
     'message, visible after delay_seconds) or merged (an active item with the same work_type and '
     'dedup_key exists; the new row keeps its own source/params and points at it; no message). '
-    'max_attempts NULL means 5. priority is stored and shown but does not change delivery order. '
+    'max_attempts NULL means 5. A higher priority is delivered first (read_work); the message carries it. '
     'traceparent/tracestate, when given, win over the sqlcommenter comment of the statement. '
     'Errors: AN001 invalid or NULL queue name, AN002 unknown queue, AN003 unknown parent_id, '
     'AN005 params not an object, AN006 params over 1 MiB or a text field over 4096 bytes, '

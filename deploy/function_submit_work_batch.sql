@@ -3,7 +3,8 @@
 -- the leads' keys are claimed strictly in (work_type, dedup_key) order, one key after the
 -- other, never going back to an earlier key, so overlapping batches wait on each other's keys
 -- in one order and cannot deadlock. priority, max_attempts and delay_seconds must be whole
--- numbers in the integer range (AN008), never rounded.
+-- numbers in the integer range (AN008), never rounded. Each message carries its item's priority,
+-- which read_work orders by (docs/queue.md, "Priority").
 BEGIN;
 
 CREATE OR REPLACE FUNCTION animus.submit_work_batch(items jsonb)
@@ -263,7 +264,7 @@ BEGIN
     FOR queue IN SELECT DISTINCT b.queue_name FROM unnest(batch) AS b WHERE b.pgmq_msg_id IS NOT NULL LOOP
         EXECUTE format('INSERT INTO pgmq.%I (msg_id, vt, message, headers) OVERRIDING SYSTEM VALUE '
                        'SELECT b.pgmq_msg_id, clock_timestamp() + make_interval(secs => $2[b.ordinality]), '
-                       '       jsonb_build_object(''work_id'', b.id), '
+                       '       jsonb_build_object(''work_id'', b.id, ''priority'', b.priority), '
                        '       CASE WHEN b.traceparent IS NOT NULL '
                        '            THEN jsonb_strip_nulls(jsonb_build_object(''traceparent'', b.traceparent, '
                        '                                                      ''tracestate'', b.tracestate)) END '

@@ -3,6 +3,6 @@ BEGIN;
 
 SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
 WHERE oid = to_regprocedure('animus.create_queue(text)') AND prosecdef
-  AND prosrc LIKE '%_pgmq_relations%';
+  AND prosrc LIKE '%_pgmq_relations%' AND prosrc LIKE '%animus._index_queue%';
 
 ROLLBACK;
