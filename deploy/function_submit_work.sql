@@ -115,24 +115,25 @@ BEGIN
         END IF;
         IF FOUND THEN
             -- pgmq.send's statement without its wrapper layers, with every column given so that
-            -- planning it needs no column defaults or identity lookup.
-            EXECUTE format('INSERT INTO pgmq.%I (msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers) '
-                           'OVERRIDING SYSTEM VALUE '
-                           'VALUES ($1, 0, now(), NULL, clock_timestamp() + make_interval(secs => $2), $3, $4)',
+            -- planning it needs no column defaults or identity lookup; the priority goes into
+            -- the message, where read_work orders by it.
+            -- The same statement says whether to wake listening workers (docs/queue.md, "Push
+            -- wake-ups"): only when no message of the queue was ready before this one. A NOTIFY
+            -- serializes commits (8 submitters lost half their throughput to it), and while ready
+            -- messages wait, the workers were woken for the first of them and read again as soon
+            -- as a slot frees. A delayed item is not ready. The main query does not see the row
+            -- its WITH inserts, so the check needs no msg_id bound: a bound the planner knows
+            -- made it probe the pkey's end on every plan, which cost more than the insert.
+            EXECUTE format('WITH sent AS (INSERT INTO pgmq.%1$I (msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers) '
+                           '              OVERRIDING SYSTEM VALUE '
+                           '              VALUES ($1, 0, now(), NULL, clock_timestamp() + make_interval(secs => $2), $3, $4)) '
+                           'SELECT $2 = 0 AND NOT EXISTS (SELECT FROM pgmq.%1$I WHERE vt <= clock_timestamp())',
                            animus._pgmq_relation(submit_work.queue_name, 'queue'))
+                INTO first_ready
                 USING new_msg_id, coalesce(submit_work.delay_seconds, 0),
                       jsonb_build_object('work_id', new_id, 'priority', coalesce(submit_work.priority, 0)), headers;
-            -- Wake listening workers (docs/queue.md, "Push wake-ups"), but only when no earlier
-            -- message is ready: a NOTIFY serializes commits (8 submitters lost half their
-            -- throughput to it), and while ready messages wait, the workers were woken for the
-            -- first of them and read again as soon as a slot frees. A delayed item is not ready.
-            IF coalesce(submit_work.delay_seconds, 0) = 0 THEN
-                EXECUTE format('SELECT NOT EXISTS (SELECT FROM pgmq.%I WHERE vt <= clock_timestamp() AND msg_id < $1)',
-                               animus._pgmq_relation(submit_work.queue_name, 'queue'))
-                    INTO first_ready USING new_msg_id;
-                IF first_ready THEN
-                    PERFORM pg_notify('animus_work', submit_work.queue_name);
-                END IF;
+            IF first_ready THEN
+                PERFORM pg_notify('animus_work', submit_work.queue_name);
             END IF;
             RETURN ROW(new_id, 'queued', NULL, new_msg_id)::animus.submit_result;
         END IF;
