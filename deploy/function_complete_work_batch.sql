@@ -30,8 +30,11 @@ DECLARE
     outcomes jsonb[];
     durations bigint[];
     q text;
+    q_ids uuid[];
+    q_msgs bigint[];
+    q_leases integer[];
+    got_msgs bigint[];
     locked_ids uuid[] := '{}';
-    got uuid[];
     completed_ids uuid[];
     refused record;
     refusals animus.complete_result[] := '{}';
@@ -107,23 +110,28 @@ BEGIN
     END IF;
 
     -- 2. Lock the messages of the running items, queue by queue in name order, each queue's in
-    -- msg_id order, never waiting (SKIP LOCKED), and only where the lease is still current.
-    FOR q IN
-        SELECT DISTINCT w.queue_name FROM animus.work_items w
-        WHERE w.id = ANY (ids) AND w.state = 'running'
+    -- msg_id order, never waiting (SKIP LOCKED), and only where the lease is still current. The
+    -- items are found by primary key (id = ANY: the planner must not walk a queue's active items).
+    FOR q, q_ids, q_msgs, q_leases IN
+        SELECT w.queue_name, array_agg(w.id ORDER BY w.pgmq_msg_id), array_agg(w.pgmq_msg_id ORDER BY w.pgmq_msg_id),
+               array_agg(r.lease ORDER BY w.pgmq_msg_id)
+        FROM animus.work_items w
+        JOIN unnest(ids, leases) AS r(id, lease) ON r.id = w.id
+        WHERE w.id = ANY (ids) AND w.state = 'running' AND w.pgmq_msg_id IS NOT NULL
+        GROUP BY w.queue_name
         ORDER BY w.queue_name
     LOOP
         EXECUTE format(
-            'SELECT array_agg(l.id) FROM ('
-            '  SELECT r.id FROM animus.work_items w'
-            '  JOIN unnest($2::uuid[], $3::integer[]) AS r(id, lease) ON r.id = w.id'
-            '  JOIN pgmq.%I m ON m.msg_id = w.pgmq_msg_id'
-            '  WHERE w.queue_name = $1 AND w.state = ''running'' AND (r.lease IS NULL OR m.read_ct = r.lease)'
+            'SELECT array_agg(l.msg_id) FROM ('
+            '  SELECT m.msg_id FROM pgmq.%I m'
+            '  JOIN unnest($1::bigint[], $2::integer[]) AS r(msg_id, lease) ON r.msg_id = m.msg_id'
+            '  WHERE r.lease IS NULL OR m.read_ct = r.lease'
             '  ORDER BY m.msg_id'
             '  FOR UPDATE OF m SKIP LOCKED) AS l',
             animus._pgmq_relation(q, 'queue'))
-            INTO got USING q, ids, leases;
-        locked_ids := locked_ids || coalesce(got, '{}');
+            INTO got_msgs USING q_msgs, q_leases;
+        locked_ids := locked_ids || ARRAY(SELECT u.id FROM unnest(q_ids, q_msgs) AS u(id, msg_id)
+                                          WHERE u.msg_id = ANY (coalesce(got_msgs, '{}')));
     END LOOP;
 
     -- 3. Complete the items that are still the running item of the message now locked (every

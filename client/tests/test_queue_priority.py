@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import subprocess
 import time
 import uuid
 from collections import Counter
@@ -117,3 +118,18 @@ async def test_a_pgmq_client_reads_an_animus_message(db: Db, database_url: str) 
     ]
     # Reading with another client hid the messages like any read: read_work waits for the vt.
     assert await db.read_work(queue, 30, 2) == []
+
+
+def test_pg_dump_keeps_the_priority_index(database_url: str) -> None:
+    """pgmq 1.13's queue tables are no extension members, so a dump carries the index."""
+    queue = f"prio_dump_{uuid.uuid4().hex[:12]}"
+    _db.psql(database_url, f"SELECT animus.create_queue('{queue}')")
+    env = _db.libpq_env(database_url)
+    dump = subprocess.run(
+        ["pg_dump", "--schema-only", "-t", f"pgmq.q_{queue}", env["PGDATABASE"]],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert f"CREATE INDEX animus_priority_{queue} ON pgmq.q_{queue}" in dump
