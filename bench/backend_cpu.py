@@ -64,6 +64,26 @@ CASES: dict[str, tuple[str, Callable[[], tuple[Any, ...]], int]] = {
         lambda: ([json.dumps({"n": i}) for i in range(100)],),
         20,
     ),
+    # The read cases consume pgb_animus and pgb_raw, which the submit cases fill.
+    "read10_complete_batch": (
+        "SELECT count(*) FROM animus.complete_work_batch((SELECT coalesce(jsonb_agg("
+        "jsonb_build_object('work_id', r.id, 'lease', r.lease)), '[]') "
+        "FROM animus.read_work('pgb_animus', 30, 10) AS r))",
+        lambda: (),
+        10,
+    ),
+    "read10_complete_each": (
+        "SELECT count(animus.complete_work(r.id, lease => r.lease)) "
+        "FROM animus.read_work('pgb_animus', 30, 10) AS r",
+        lambda: (),
+        10,
+    ),
+    "pgmq_read10_archive": (
+        "SELECT count(*) FROM pgmq.archive('pgb_raw', (SELECT array_agg(r.msg_id) "
+        "FROM pgmq.read('pgb_raw', 30, 10) AS r))",
+        lambda: (),
+        10,
+    ),
 }
 
 
