@@ -31,6 +31,7 @@ from _client_bench import client_benchmarks
 from _harness import Pair, Side, alternate, percentile
 from _keyword_bench import keyword_benchmarks
 from _memory_bench import memory_benchmarks, memory_table
+from _queue3_bench import before_after_benchmarks, worker_benchmark
 from _queue_bench import scale_benchmark, throughput_benchmarks
 from _realtext_bench import realtext_benchmarks, realtext_table
 
@@ -137,7 +138,8 @@ async def main() -> None:
     parser.add_argument(
         "--only",
         default="throughput,client,scale,memory",
-        help="comma-separated parts to run: throughput, client, scale, memory, keyword, realtext",
+        help="comma-separated parts to run: throughput, client, scale, memory, keyword, realtext, "
+        "before (this version's queue functions against v0.2.0's), worker",
     )
     parser.add_argument("--concurrency", default="1,8,32", help="connection counts for throughput")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds per side")
@@ -163,6 +165,10 @@ async def main() -> None:
     try:
         if "throughput" in parts:
             pairs += await throughput_benchmarks(url, levels, rounds=rounds, seconds=seconds)
+        if "before" in parts:
+            pairs += await before_after_benchmarks(url, levels, rounds=rounds, seconds=seconds)
+        if "worker" in parts:
+            extra["worker"] = await worker_benchmark(url, quick=args.quick, rounds=max(rounds, 3))
         if "client" in parts:
             sampled = [float(r) for r in args.sampled.split(",") if r.strip()]
             pairs += await client_benchmarks(

@@ -1,4 +1,6 @@
 -- Deploy animus:function_create_queue to pg
+-- Optional partitioning through pg_partman (animus._create_pgmq), and a new queue also gets the
+-- index read_work's priority order uses (animus._index_queue).
 BEGIN;
 
 -- New optional arguments: a new signature, so the one-argument function goes. Named and
@@ -55,6 +57,7 @@ BEGIN
     END IF;
     INSERT INTO animus.queues (queue_name) VALUES (create_queue.queue_name)
     ON CONFLICT DO NOTHING;
+    PERFORM animus._index_queue(create_queue.queue_name);
 END
 $$;
 

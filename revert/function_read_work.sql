@@ -1,4 +1,8 @@
--- Revert animus:function_read_work from pg: the v0.1.0 body (no lease)
+-- Deploy animus:function_read_work to pg
+-- Each delivery now carries its lease: the message's read_ct after this read. Lock order
+-- (docs/queue.md, "Concurrency"): the messages first (FOR UPDATE SKIP LOCKED, so a read never
+-- waits for a message), then their items; every other writer of an item holds its message's
+-- lock first, so the item updates here never wait either.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION animus.read_work(queue_name text, vt_seconds integer, qty integer DEFAULT 1)
@@ -54,7 +58,7 @@ BEGIN
                 resolved_at = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN now() ELSE w.resolved_at END,
                 updated_at = now()
             FROM msg
-            WHERE w.id = msg.work_id AND w.state IN ('queued', 'running')
+            WHERE w.id = msg.work_id AND animus._is_active(w.state)
             RETURNING msg.msg_id, msg.read_ct, msg.enqueued_at, msg.vt, w.id, w.queue_name, w.work_type,
                       w.dedup_key, w.source, w.trigger_info, w.params, w.priority, w.state, w.parent_id,
                       w.attempts, w.max_attempts, w.created_at, w.updated_at, w.traceparent, w.tracestate
@@ -62,11 +66,11 @@ BEGIN
         SELECT array_agg(ROW(i.msg_id, i.read_ct, i.enqueued_at, i.vt, i.id, i.queue_name, i.work_type,
                              i.dedup_key, i.source, i.trigger_info, i.params, i.priority, i.state,
                              i.parent_id, i.attempts, i.max_attempts, i.created_at, i.updated_at,
-                             i.traceparent, i.tracestate)::animus.work_delivery ORDER BY i.msg_id)
+                             i.traceparent, i.tracestate, i.read_ct)::animus.work_delivery ORDER BY i.msg_id)
                    FILTER (WHERE i.state = 'running'),
                array_agg(i.msg_id) FILTER (WHERE i.state = 'dead')
         FROM item AS i
-        $sql$, 'q_' || read_work.queue_name)
+        $sql$, animus._pgmq_relation(read_work.queue_name, 'queue'))
         INTO deliveries, exhausted_msg_ids
         USING read_work.vt_seconds, read_work.qty;
 
@@ -82,7 +86,7 @@ $$;
 COMMENT ON FUNCTION animus.read_work(text, integer, integer) IS
     'Read up to qty messages, hidden from other readers for vt_seconds, joined with their work items '
     '(params, metadata, the submitter''s traceparent/tracestate). Each delivery counts one attempt and '
-    'sets state running. An item whose attempts are used up (max_attempts, NULL means 5) is '
+    'sets state running; its lease (the message read_ct) goes to complete_work, fail_work and extend_work. An item whose attempts are used up (max_attempts, NULL means 5) is '
     'dead-lettered (archived, state dead, outcome_error says why) instead of delivered. '
     'Errors: AN001 invalid queue name, AN002 unknown queue, AN008 vt_seconds < 0 or qty not in 1..1000.';
 REVOKE EXECUTE ON FUNCTION animus.read_work(text, integer, integer) FROM PUBLIC;

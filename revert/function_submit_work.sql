@@ -1,4 +1,8 @@
--- Revert animus:function_submit_work from pg: the v0.1.0 body
+-- Deploy animus:function_submit_work to pg
+-- The dedup-and-merge protocol (docs/queue.md, "Concurrency"): claim the key by inserting the
+-- item (the UNIQUE index on active keys decides who is first); when that meets an active item,
+-- animus._lock_active_item locks it, message first, and the submission is stored merged into
+-- it; when the key came free meanwhile, claim again. A NULL queue is AN001 like any bad name.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION animus.submit_work(
@@ -30,40 +34,26 @@ DECLARE
     v_traceparent text := submit_work.traceparent;
     v_tracestate text := submit_work.tracestate;
     headers jsonb;
+    fault text;
     active_id uuid;
     new_msg_id bigint;
+    first_ready boolean;
     msg_id_seq regclass;
 BEGIN
-    IF coalesce(submit_work.work_type, '') = '' OR coalesce(submit_work.source, '') = '' THEN
-        RAISE EXCEPTION 'work_type and source must be non-empty'
-            USING ERRCODE = 'AN008', HINT = 'Say what kind of work this is and who submits it.';
-    END IF;
-    IF jsonb_typeof(v_params) <> 'object' THEN
-        RAISE EXCEPTION 'params must be a JSON object, not %', jsonb_typeof(v_params)
-            USING ERRCODE = 'AN005', HINT = 'Wrap the value in an object, e.g. {"value": ...}.';
-    END IF;
-    IF octet_length(v_params::text) > 1048576 THEN
-        RAISE EXCEPTION 'params is % bytes as text, over the 1 MiB limit', octet_length(v_params::text)
-            USING ERRCODE = 'AN006', HINT = 'Store large inputs elsewhere and pass a reference.';
-    END IF;
-    IF octet_length(submit_work.work_type) > 4096 OR octet_length(submit_work.source) > 4096
-       OR octet_length(submit_work.dedup_key) > 4096 OR octet_length(submit_work.trigger_info) > 4096
-       OR octet_length(v_traceparent) > 4096 OR octet_length(v_tracestate) > 4096 THEN
-        RAISE EXCEPTION 'a text argument is over the 4096-byte limit'
-            USING ERRCODE = 'AN006', HINT = 'Shorten work_type, source, dedup_key, trigger_info or the trace context.';
-    END IF;
-    IF submit_work.max_attempts < 1 THEN
-        RAISE EXCEPTION 'max_attempts must be at least 1, got %', submit_work.max_attempts
-            USING ERRCODE = 'AN008', HINT = 'Pass NULL for the default of 5 attempts.';
-    END IF;
-    IF submit_work.delay_seconds < 0 THEN
-        RAISE EXCEPTION 'delay_seconds must not be negative, got %', submit_work.delay_seconds
-            USING ERRCODE = 'AN008', HINT = 'Pass 0 to make the item visible at once.';
+    -- The validation submit_work_batch shares (animus._submission_fault, inlined).
+    fault := animus._submission_fault(submit_work.work_type, submit_work.source, v_params, submit_work.dedup_key,
+                                      submit_work.trigger_info, submit_work.max_attempts, submit_work.delay_seconds,
+                                      v_traceparent, v_tracestate);
+    IF fault IS NOT NULL THEN
+        PERFORM animus._raise_submission_fault(fault, NULL, v_params, submit_work.max_attempts, submit_work.delay_seconds);
     END IF;
     -- The message id comes from the queue's pgmq sequence up front, so the work item is written
     -- first and the message only once the item is known to be queued. pgmq names the queue's
     -- table q_<queue_name>; a missing sequence means an invalid name or no such queue.
-    msg_id_seq := to_regclass(format('pgmq.%I', 'q_' || submit_work.queue_name || '_msg_id_seq'));
+    IF submit_work.queue_name IS NULL THEN
+        PERFORM animus._check_queue(NULL);
+    END IF;
+    msg_id_seq := to_regclass(format('pgmq.%I', animus._pgmq_relation(submit_work.queue_name, 'msg_id_seq')));
     IF msg_id_seq IS NULL THEN
         PERFORM animus._check_queue(submit_work.queue_name);
         RAISE EXCEPTION 'queue % has no pgmq table', quote_literal(submit_work.queue_name)
@@ -80,13 +70,10 @@ BEGIN
 
     -- Trace context: the argument wins; otherwise the sqlcommenter comment of the statement.
     -- Only a statement that ends in a comment can carry one: skip the parser otherwise.
+    -- A traceparent argument was checked with the rest above.
     IF v_traceparent IS NULL AND position('*/' IN right(current_query(), 64)) > 0 THEN
         SELECT t.traceparent, t.tracestate INTO v_traceparent, v_tracestate
         FROM animus._trace_context(current_query()) AS t;
-    ELSIF v_traceparent IS NOT NULL AND v_traceparent !~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
-          OR v_traceparent ~ '^00-0{32}-' OR v_traceparent ~ '-0{16}-[0-9a-f]{2}$' THEN
-        RAISE EXCEPTION 'traceparent is not a valid W3C traceparent'
-            USING ERRCODE = 'AN008', HINT = 'Use 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>, or NULL.';
     END IF;
     IF v_traceparent IS NOT NULL THEN
         headers := jsonb_build_object('traceparent', v_traceparent);
@@ -121,7 +108,7 @@ BEGIN
             FROM animus.queues q
             WHERE q.queue_name = submit_work.queue_name
             ON CONFLICT (work_type, dedup_key)
-                WHERE dedup_key IS NOT NULL AND state NOT IN ('completed', 'dead', 'merged')
+                WHERE dedup_key IS NOT NULL AND animus._is_active(state)
                 DO NOTHING;
         END IF;
         IF FOUND THEN
@@ -130,22 +117,30 @@ BEGIN
             EXECUTE format('INSERT INTO pgmq.%I (msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers) '
                            'OVERRIDING SYSTEM VALUE '
                            'VALUES ($1, 0, now(), NULL, clock_timestamp() + make_interval(secs => $2), $3, $4)',
-                           'q_' || submit_work.queue_name)
+                           animus._pgmq_relation(submit_work.queue_name, 'queue'))
                 USING new_msg_id, coalesce(submit_work.delay_seconds, 0), jsonb_build_object('work_id', new_id), headers;
+            -- Wake listening workers (docs/queue.md, "Push wake-ups"), but only when no earlier
+            -- message is ready: a NOTIFY serializes commits (8 submitters lost half their
+            -- throughput to it), and while ready messages wait, the workers were woken for the
+            -- first of them and read again as soon as a slot frees. A delayed item is not ready.
+            IF coalesce(submit_work.delay_seconds, 0) = 0 THEN
+                EXECUTE format('SELECT NOT EXISTS (SELECT FROM pgmq.%I WHERE vt <= clock_timestamp() AND msg_id < $1)',
+                               animus._pgmq_relation(submit_work.queue_name, 'queue'))
+                    INTO first_ready USING new_msg_id;
+                IF first_ready THEN
+                    PERFORM pg_notify('animus_work', submit_work.queue_name);
+                END IF;
+            END IF;
             RETURN ROW(new_id, 'queued', NULL, new_msg_id)::animus.submit_result;
         END IF;
         IF NOT EXISTS (SELECT FROM animus.queues q WHERE q.queue_name = submit_work.queue_name) THEN
             PERFORM animus._check_queue(submit_work.queue_name);
         END IF;
 
-        -- The key is held by an active item. FOR SHARE holds its state until this transaction
-        -- ends, so a merge never points at an item that completed in between; if it resolved
-        -- before it could be locked, the next round inserts again.
-        SELECT w.id INTO active_id FROM animus.work_items w
-        WHERE w.work_type = submit_work.work_type AND w.dedup_key = submit_work.dedup_key
-          AND w.state NOT IN ('completed', 'dead', 'merged')
-        FOR SHARE;
-        IF FOUND THEN
+        -- The key is held by an active item: lock it until this transaction ends, so that a merge
+        -- never points at an item that resolved in between. NULL: it resolved; claim again.
+        active_id := animus._lock_active_item(submit_work.work_type, submit_work.dedup_key);
+        IF active_id IS NOT NULL THEN
             INSERT INTO animus.work_items (id, queue_name, work_type, dedup_key, source, trigger_info,
                                            params, priority, state, merged_into, parent_id,
                                            max_attempts, traceparent, tracestate, resolved_at)
@@ -165,7 +160,7 @@ COMMENT ON FUNCTION animus.submit_work(text, text, text, jsonb, text, text, inte
     'dedup_key exists; the new row keeps its own source/params and points at it; no message). '
     'max_attempts NULL means 5. priority is stored and shown but does not change delivery order. '
     'traceparent/tracestate, when given, win over the sqlcommenter comment of the statement. '
-    'Errors: AN001 invalid queue name, AN002 unknown queue, AN003 unknown parent_id, '
+    'Errors: AN001 invalid or NULL queue name, AN002 unknown queue, AN003 unknown parent_id, '
     'AN005 params not an object, AN006 params over 1 MiB or a text field over 4096 bytes, '
     'AN008 empty work_type/source, negative delay, max_attempts < 1, malformed traceparent.';
 REVOKE EXECUTE ON FUNCTION animus.submit_work(text, text, text, jsonb, text, text, integer, uuid, integer, integer, text, text) FROM PUBLIC;

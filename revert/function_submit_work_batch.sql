@@ -1,4 +1,9 @@
--- Revert animus:function_submit_work_batch from pg: the v0.1.0 body
+-- Deploy animus:function_submit_work_batch to pg
+-- The dedup-and-merge protocol of submit_work (docs/queue.md, "Concurrency"), for many items:
+-- the leads' keys are claimed strictly in (work_type, dedup_key) order, one key after the
+-- other, never going back to an earlier key, so overlapping batches wait on each other's keys
+-- in one order and cannot deadlock. priority, max_attempts and delay_seconds must be whole
+-- numbers in the integer range (AN008), never rounded.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION animus.submit_work_batch(items jsonb)
@@ -7,6 +12,7 @@ CREATE OR REPLACE FUNCTION animus.submit_work_batch(items jsonb)
     SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    first_ready boolean;
     statement_traceparent text;
     statement_tracestate text;
     bad record;
@@ -19,13 +25,10 @@ DECLARE
     delays integer[];
     lead_ids uuid[];
     lead_count bigint;
-    pending uuid[];
-    inserted uuid[];
-    inserted_count bigint;
+    lead record;
+    active_id uuid;
     merge_ids uuid[] := '{}';
     merge_targets uuid[] := '{}';
-    found_ids uuid[];
-    found_targets uuid[];
     queue text;
     all_inserted boolean;
     batch_ms bytea := substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3);
@@ -69,18 +72,24 @@ BEGIN
                         OR coalesce(jsonb_typeof(e.value->'parent_id'), 'null') NOT IN ('string', 'null')
                         OR (e.value->>'parent_id') !~* '^[0-9a-f]{8}-?([0-9a-f]{4}-?){3}[0-9a-f]{12}$'
                        THEN 'mistyped'
-                   WHEN e.value->>'work_type' = '' OR e.value->>'source' = '' THEN 'empty'
-                   WHEN coalesce(jsonb_typeof(e.value->'params'), 'object') <> 'object' THEN 'params_type'
-                   WHEN octet_length((e.value->'params')::text) > 1048576 THEN 'params_size'
-                   WHEN octet_length(e.value->>'work_type') > 4096 OR octet_length(e.value->>'source') > 4096
-                        OR octet_length(e.value->>'dedup_key') > 4096 OR octet_length(e.value->>'trigger_info') > 4096
-                        OR octet_length(e.value->>'traceparent') > 4096 OR octet_length(e.value->>'tracestate') > 4096
-                       THEN 'text_size'
-                   WHEN (nullif(e.value->'max_attempts', 'null'))::integer < 1 THEN 'max_attempts'
-                   WHEN (nullif(e.value->'delay_seconds', 'null'))::integer < 0 THEN 'delay'
-                   WHEN e.value->>'traceparent' !~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
-                        OR e.value->>'traceparent' ~ '^00-0{32}-' OR e.value->>'traceparent' ~ '-0{16}-[0-9a-f]{2}$'
-                       THEN 'traceparent'
+                   -- A JSON number is numeric: refuse fractions and values past the integer range
+                   -- here, before any cast would round them or raise 22003.
+                   WHEN jsonb_typeof(e.value->'priority') = 'number'
+                        AND ((e.value->>'priority')::numeric % 1 <> 0
+                             OR (e.value->>'priority')::numeric NOT BETWEEN -2147483648 AND 2147483647)
+                        OR jsonb_typeof(e.value->'max_attempts') = 'number'
+                        AND ((e.value->>'max_attempts')::numeric % 1 <> 0
+                             OR (e.value->>'max_attempts')::numeric NOT BETWEEN -2147483648 AND 2147483647)
+                        OR jsonb_typeof(e.value->'delay_seconds') = 'number'
+                        AND ((e.value->>'delay_seconds')::numeric % 1 <> 0
+                             OR (e.value->>'delay_seconds')::numeric NOT BETWEEN -2147483648 AND 2147483647)
+                       THEN 'not_integer'
+                   -- The values: the validation submit_work shares (inlined).
+                   ELSE animus._submission_fault(
+                       e.value->>'work_type', e.value->>'source', e.value->'params', e.value->>'dedup_key',
+                       e.value->>'trigger_info', (nullif(e.value->'max_attempts', 'null'))::integer,
+                       (nullif(e.value->'delay_seconds', 'null'))::integer, e.value->>'traceparent',
+                       e.value->>'tracestate')
                END AS failed
         FROM jsonb_array_elements(items) WITH ORDINALITY AS e
     ) AS c
@@ -107,31 +116,13 @@ BEGIN
             RAISE EXCEPTION 'batch item % has a field of the wrong type', bad.position
                 USING ERRCODE = 'AN007',
                       HINT = 'priority, max_attempts, delay_seconds are integers; parent_id a uuid; the rest strings.';
-        WHEN 'empty' THEN
-            RAISE EXCEPTION 'batch item %: work_type and source must be non-empty', bad.position
-                USING ERRCODE = 'AN008', HINT = 'Say what kind of work this is and who submits it.';
-        WHEN 'params_type' THEN
-            RAISE EXCEPTION 'batch item %: params must be a JSON object, not %', bad.position,
-                    jsonb_typeof(bad.item->'params')
-                USING ERRCODE = 'AN005', HINT = 'Wrap the value in an object, e.g. {"value": ...}.';
-        WHEN 'params_size' THEN
-            RAISE EXCEPTION 'batch item %: params is % bytes as text, over the 1 MiB limit', bad.position,
-                    octet_length((bad.item->'params')::text)
-                USING ERRCODE = 'AN006', HINT = 'Store large inputs elsewhere and pass a reference.';
-        WHEN 'text_size' THEN
-            RAISE EXCEPTION 'batch item %: a text field is over the 4096-byte limit', bad.position
-                USING ERRCODE = 'AN006', HINT = 'Shorten work_type, source, dedup_key, trigger_info or the trace context.';
-        WHEN 'max_attempts' THEN
-            RAISE EXCEPTION 'batch item %: max_attempts must be at least 1, got %', bad.position,
-                    bad.item->'max_attempts'
-                USING ERRCODE = 'AN008', HINT = 'Pass NULL for the default of 5 attempts.';
-        WHEN 'delay' THEN
-            RAISE EXCEPTION 'batch item %: delay_seconds must not be negative, got %', bad.position,
-                    bad.item->'delay_seconds'
-                USING ERRCODE = 'AN008', HINT = 'Pass 0 to make the item visible at once.';
+        WHEN 'not_integer' THEN
+            RAISE EXCEPTION 'batch item %: priority, max_attempts and delay_seconds must be whole numbers in the integer range', bad.position
+                USING ERRCODE = 'AN008', HINT = 'Pass integers such as 0, 3 or 60; fractions are refused, not rounded.';
         ELSE
-            RAISE EXCEPTION 'batch item %: traceparent is not a valid W3C traceparent', bad.position
-                USING ERRCODE = 'AN008', HINT = 'Use 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>, or NULL.';
+            PERFORM animus._raise_submission_fault(bad.failed, bad.position, bad.item->'params',
+                                                   (nullif(bad.item->'max_attempts', 'null'))::integer,
+                                                   (nullif(bad.item->'delay_seconds', 'null'))::integer);
         END CASE;
     END IF;
     -- Every queue must exist (AN001/AN002 from _check_queue), and every parent too (AN003).
@@ -161,7 +152,7 @@ BEGIN
     SELECT array_agg(ROW(p.id, p.msg_id, p.queue_name, p.work_type, p.dedup_key, p.source, p.trigger_info,
                          p.params, p.priority, 'queued', NULL, p.parent_id, 0, p.max_attempts, NULL, NULL,
                          NULL, p.traceparent, CASE WHEN p.traceparent IS NOT NULL THEN p.tracestate END,
-                         now(), now(), NULL)::animus.work_items ORDER BY p.position),
+                         now(), now(), NULL, NULL)::animus.work_items ORDER BY p.position),
            array_agg(p.delay_seconds ORDER BY p.position),
            array_agg(p.lead_id ORDER BY p.position),
            count(p.msg_id)
@@ -197,20 +188,17 @@ BEGIN
             ) AS i
         ) AS l
         -- The sequence behind each queue's msg_id column, looked up once per queue.
-        JOIN (SELECT q.queue_name, format('pgmq.%I', 'q_' || q.queue_name || '_msg_id_seq')::regclass AS msg_id_seq
+        JOIN (SELECT q.queue_name, format('pgmq.%I', animus._pgmq_relation(q.queue_name, 'msg_id_seq'))::regclass AS msg_id_seq
               FROM (SELECT DISTINCT e.value->>'queue_name' AS queue_name
                     FROM jsonb_array_elements(items) AS e) AS q) AS s
           ON s.queue_name = l.queue_name
     ) AS p;
 
-    -- 3. Insert the leads (the items with a message id) as queued items, in key order, so that
-    -- concurrent batches with overlapping keys wait on each other's keys in the same order and
-    -- cannot deadlock. The UNIQUE active-dedup index decides who is first. A lead whose key is
-    -- held by an active item merges into it; if that item resolved before it could be locked,
-    -- the lead tries again.
-    -- Most batches bring only free keys. One plain INSERT of all leads then suffices, and it
-    -- skips ON CONFLICT's speculative insertion (about a third of the insert's cost). If any
-    -- lead's key is held by an active item, it fails as a whole and the loop redoes the leads.
+    -- 3. Insert the leads (the items with a message id) as queued items.
+    -- Most batches bring only free keys. One plain INSERT of all leads, in key order, then
+    -- suffices, and it skips ON CONFLICT's speculative insertion (about a third of the insert's
+    -- cost). If any lead's key is held by an active item it fails as a whole, its subtransaction
+    -- releases every key it took, and the leads are claimed one by one below.
     BEGIN
         INSERT INTO animus.work_items (id, pgmq_msg_id, queue_name, work_type, dedup_key, source,
                                        trigger_info, params, priority, parent_id, max_attempts,
@@ -225,47 +213,39 @@ BEGIN
         all_inserted := false;
     END;
     IF NOT all_inserted THEN
+        -- Keyless leads conflict with nothing.
+        INSERT INTO animus.work_items (id, pgmq_msg_id, queue_name, work_type, dedup_key, source,
+                                       trigger_info, params, priority, parent_id, max_attempts,
+                                       traceparent, tracestate)
+        SELECT b.id, b.pgmq_msg_id, b.queue_name, b.work_type, b.dedup_key, b.source, b.trigger_info,
+               b.params, b.priority, b.parent_id, b.max_attempts, b.traceparent, b.tracestate
+        FROM unnest(batch) WITH ORDINALITY AS b
+        WHERE b.pgmq_msg_id IS NOT NULL AND b.dedup_key IS NULL
+        ORDER BY b.ordinality;
+        -- Keyed leads: submit_work's protocol, key after key in (work_type, dedup_key) order.
+        FOR lead IN
+            SELECT b.* FROM unnest(batch) WITH ORDINALITY AS b
+            WHERE b.pgmq_msg_id IS NOT NULL AND b.dedup_key IS NOT NULL
+            ORDER BY b.work_type, b.dedup_key
         LOOP
-            WITH ins AS (
+            LOOP
                 INSERT INTO animus.work_items (id, pgmq_msg_id, queue_name, work_type, dedup_key, source,
                                                trigger_info, params, priority, parent_id, max_attempts,
                                                traceparent, tracestate)
-                SELECT b.id, b.pgmq_msg_id, b.queue_name, b.work_type, b.dedup_key, b.source, b.trigger_info,
-                       b.params, b.priority, b.parent_id, b.max_attempts, b.traceparent, b.tracestate
-                FROM unnest(batch) WITH ORDINALITY AS b
-                WHERE b.pgmq_msg_id IS NOT NULL AND (pending IS NULL OR b.id = ANY (pending))
-                ORDER BY b.work_type, b.dedup_key, b.ordinality
+                VALUES (lead.id, lead.pgmq_msg_id, lead.queue_name, lead.work_type, lead.dedup_key, lead.source,
+                        lead.trigger_info, lead.params, lead.priority, lead.parent_id, lead.max_attempts,
+                        lead.traceparent, lead.tracestate)
                 ON CONFLICT (work_type, dedup_key)
-                    WHERE dedup_key IS NOT NULL AND state NOT IN ('completed', 'dead', 'merged')
-                    DO NOTHING
-                RETURNING id
-            )
-            SELECT count(*), array_agg(ins.id) INTO inserted_count, inserted FROM ins;
-            IF pending IS NULL THEN
-                EXIT WHEN inserted_count = lead_count;
-                pending := ARRAY(SELECT b.id FROM unnest(batch) AS b
-                                 WHERE b.pgmq_msg_id IS NOT NULL AND b.id <> ALL (coalesce(inserted, '{}')));
-            ELSE
-                pending := ARRAY(SELECT p.id FROM unnest(pending) AS p(id) WHERE p.id <> ALL (coalesce(inserted, '{}')));
-            END IF;
-            EXIT WHEN cardinality(pending) = 0;
-            -- FOR SHARE holds each active item's state until this transaction ends, so a merge never
-            -- points at an item that completed in between; a row that resolved is skipped.
-            SELECT array_agg(a.lead_id), array_agg(a.active_id) INTO found_ids, found_targets
-            FROM (
-                SELECT b.id AS lead_id, w.id AS active_id
-                FROM unnest(batch) AS b
-                JOIN animus.work_items w
-                  ON w.work_type = b.work_type AND w.dedup_key = b.dedup_key
-                 AND w.state NOT IN ('completed', 'dead', 'merged')
-                WHERE b.id = ANY (pending)
-                ORDER BY b.work_type, b.dedup_key
-                FOR SHARE OF w
-            ) AS a;
-            merge_ids := merge_ids || coalesce(found_ids, '{}');
-            merge_targets := merge_targets || coalesce(found_targets, '{}');
-            pending := ARRAY(SELECT p.id FROM unnest(pending) AS p(id) WHERE p.id <> ALL (coalesce(found_ids, '{}')));
-            EXIT WHEN cardinality(pending) = 0;
+                    WHERE dedup_key IS NOT NULL AND animus._is_active(state)
+                    DO NOTHING;
+                EXIT WHEN FOUND;
+                active_id := animus._lock_active_item(lead.work_type, lead.dedup_key);
+                IF active_id IS NOT NULL THEN
+                    merge_ids := merge_ids || lead.id;
+                    merge_targets := merge_targets || active_id;
+                    EXIT;
+                END IF;
+            END LOOP;
         END LOOP;
     END IF;
     IF cardinality(merge_ids) > 0 THEN
@@ -274,7 +254,7 @@ BEGIN
                                   b.queue_name, b.work_type, b.dedup_key, b.source, b.trigger_info, b.params,
                                   b.priority, b.state, b.merged_into, b.parent_id, b.attempts, b.max_attempts,
                                   b.outcome_data, b.outcome_error, b.outcome_ms, b.traceparent, b.tracestate,
-                                  b.created_at, b.updated_at, b.resolved_at)::animus.work_items
+                                  b.created_at, b.updated_at, b.resolved_at, b.cancelled_at)::animus.work_items
                        FROM unnest(batch) WITH ORDINALITY AS b ORDER BY b.ordinality);
     END IF;
 
@@ -289,8 +269,17 @@ BEGIN
                        '                                                      ''tracestate'', b.tracestate)) END '
                        'FROM unnest($1) WITH ORDINALITY AS b '
                        'WHERE b.pgmq_msg_id IS NOT NULL AND b.queue_name = $3',
-                       'q_' || queue)
+                       animus._pgmq_relation(queue, 'queue'))
             USING batch, delays, queue;
+        -- One wake-up per queue per batch, and only when no earlier message is ready
+        -- (docs/queue.md, "Push wake-ups"; the reason is in function_submit_work.sql).
+        EXECUTE format('SELECT NOT EXISTS (SELECT FROM pgmq.%I WHERE vt <= clock_timestamp() AND msg_id < $1)',
+                       animus._pgmq_relation(queue, 'queue'))
+            INTO first_ready
+            USING (SELECT min(b.pgmq_msg_id) FROM unnest(batch) AS b WHERE b.queue_name = queue AND b.pgmq_msg_id IS NOT NULL);
+        IF first_ready THEN
+            PERFORM pg_notify('animus_work', queue);
+        END IF;
     END LOOP;
 
     IF lead_count = jsonb_array_length(items) AND cardinality(merge_ids) = 0 THEN
@@ -329,6 +318,7 @@ COMMENT ON FUNCTION animus.submit_work_batch(jsonb) IS
     'the active item the first merged into). All or nothing: every item is validated before anything is '
     'written, and the first bad item in input order is reported. JSON null means the default. '
     'Errors: AN007 not an array of objects, unknown or mistyped field, missing queue_name/work_type/source; '
+    'AN008 priority, max_attempts or delay_seconds not a whole number in the integer range; '
     'and every error of submit_work (AN001, AN002, AN003, AN005, AN006, AN008).';
 REVOKE EXECUTE ON FUNCTION animus.submit_work_batch(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION animus.submit_work_batch(jsonb) TO animus_app;

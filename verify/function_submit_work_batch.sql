@@ -3,6 +3,6 @@ BEGIN;
 
 SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
 WHERE oid = to_regprocedure('animus.submit_work_batch(jsonb)') AND prosecdef
-  AND prosrc LIKE '%not_integer%';
+  AND prosrc LIKE '%not_integer%' AND prosrc LIKE '%''''priority'''', b.priority%';
 
 ROLLBACK;

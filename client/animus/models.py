@@ -1,7 +1,8 @@
 """Pydantic models: one per SQL composite type (docs/sql-contract.md), plus the inputs.
 
-Result models mirror ``animus.submit_result``, ``animus.work_delivery``, ``animus.memory_match``
-and ``animus.hybrid_match`` column for column, and are built from the record by column name.
+Result models mirror ``animus.submit_result``, ``animus.work_delivery``,
+``animus.complete_result``, ``animus.memory_match`` and ``animus.hybrid_match`` column for
+column, and are built from the record by column name.
 ``from_record`` validates ``dict(record)``: pydantic-core's validator is faster than
 ``model_construct``, which skips validation (docs/benchmarks.md, "Result models").
 Input models validate strictly (unknown fields are an error) before anything reaches the
@@ -66,6 +67,20 @@ class WorkItem(_Row):
     lease: int
 
 
+class CompleteResult(_Row):
+    """``animus.complete_result``: what ``complete_work_batch`` did with one item.
+
+    ``busy``: another transaction held the item's message, nothing changed (``Db.complete_batch``
+    settles those again one by one, so its callers never see it). The refusals carry the
+    SQLSTATE ``complete_work`` would have raised: ``unknown`` AN003, ``not_running`` AN004,
+    ``lease_lost`` AN015, ``cancelled`` AN016.
+    """
+
+    work_id: UUID
+    status: Literal["completed", "busy", "unknown", "not_running", "lease_lost", "cancelled"]
+    sqlstate: str | None = None
+
+
 class MemoryMatch(_Row):
     """``animus.memory_match``: one memory found by ``search_memory`` (score = cosine)."""
 
@@ -120,6 +135,24 @@ class NewWorkItem(_Input):
     delay_seconds: int = 0
 
 
+class WorkCompletion(_Input):
+    """One item of ``animus.complete_work_batch``: ``complete_work``'s arguments."""
+
+    work_id: UUID
+    lease: int | None = None
+    outcome_data: Any = None
+    outcome_ms: int | None = Field(default=None, ge=0)
+
+    @classmethod
+    def of(
+        cls, item: WorkItem, outcome_data: Any = None, outcome_ms: int | None = None
+    ) -> WorkCompletion:
+        """Complete a delivered item with its lease."""
+        return cls(
+            work_id=item.id, lease=item.lease, outcome_data=outcome_data, outcome_ms=outcome_ms
+        )
+
+
 class NewMemory(_Input):
     """One memory to store; the client computes its embedding."""
 
@@ -148,6 +181,7 @@ class MemoryFilters(_Input):
 
 
 __all__ = [
+    "CompleteResult",
     "HybridMatch",
     "Memory",
     "MemoryFilters",
@@ -155,5 +189,6 @@ __all__ = [
     "NewMemory",
     "NewWorkItem",
     "SubmitResult",
+    "WorkCompletion",
     "WorkItem",
 ]

@@ -59,6 +59,8 @@ COMPLETE_WORK = """SELECT animus.complete_work(
     work_id => $1::uuid, outcome_data => $2::jsonb, outcome_ms => $3::bigint,
     lease => $4::integer)"""
 
+COMPLETE_WORK_BATCH = "SELECT * FROM animus.complete_work_batch(items => $1::jsonb)"
+
 #: retry_delay_seconds NULL: the queue's backoff policy (see SET_QUEUE_POLICY).
 FAIL_WORK = """SELECT animus.fail_work(
     work_id => $1::uuid, error => $2::text, retry_delay_seconds => $3::integer,
@@ -217,6 +219,7 @@ __all__ = [
     "ARCHIVE_WORK",
     "CANCEL_WORK",
     "COMPLETE_WORK",
+    "COMPLETE_WORK_BATCH",
     "CREATE_QUEUE",
     "CREATE_QUEUE_LAYOUT",
     "DELETE_WORK",

@@ -13,7 +13,8 @@ from typing import Any
 from uuid import UUID
 
 from . import sql
-from .models import NewWorkItem, SubmitResult, WorkItem
+from .errors import InvalidStateTransition, LeaseLost, UnknownWorkItem, WorkCancelled
+from .models import CompleteResult, NewWorkItem, SubmitResult, WorkCompletion, WorkItem
 from .telemetry.wiring import WorkTelemetry
 
 
@@ -134,6 +135,56 @@ class WorkCalls(sql.SqlCaller):
         with telemetry.settle("complete", work_id) as span:
             await self._send("execute", sql.COMPLETE_WORK, work_id, outcome_data, outcome_ms, lease)
             telemetry.settled(span, "completed", work_id)
+
+    async def complete_batch(self, completions: Sequence[WorkCompletion]) -> list[CompleteResult]:
+        """Complete many running items in one round trip (``animus.complete_work_batch``).
+
+        One result per completion, in input order: ``completed``, or the refusal that
+        :meth:`complete` would have raised as an exception (``lease_lost``, ``cancelled``,
+        ``not_running``, ``unknown``), which leaves the other items alone. An item whose
+        message another transaction held (``busy`` in SQL, which never waits for a lock) is
+        completed again here with :meth:`complete`, so ``busy`` is never returned.
+        """
+        if not completions:
+            return []
+        telemetry = self._work_telemetry
+        with telemetry.settle("complete") as span:
+            payload = [c.model_dump(mode="json", exclude_none=True) for c in completions]
+            records = await self._send("fetch", sql.COMPLETE_WORK_BATCH, payload)
+            results = [CompleteResult.from_record(r) for r in records]
+            for result in results:
+                if result.status == "completed":
+                    telemetry.settled(span, "completed", result.work_id)
+        for i, (result, completion) in enumerate(zip(results, completions, strict=True)):
+            if result.status == "busy":
+                results[i] = await self._complete_one(completion)
+        return results
+
+    async def _complete_one(self, completion: WorkCompletion) -> CompleteResult:
+        try:
+            await self.complete(
+                completion.work_id,
+                completion.outcome_data,
+                completion.outcome_ms,
+                lease=completion.lease,
+            )
+        except LeaseLost as exc:
+            return CompleteResult(
+                work_id=completion.work_id, status="lease_lost", sqlstate=exc.sqlstate
+            )
+        except WorkCancelled as exc:
+            return CompleteResult(
+                work_id=completion.work_id, status="cancelled", sqlstate=exc.sqlstate
+            )
+        except UnknownWorkItem as exc:
+            return CompleteResult(
+                work_id=completion.work_id, status="unknown", sqlstate=exc.sqlstate
+            )
+        except InvalidStateTransition as exc:
+            return CompleteResult(
+                work_id=completion.work_id, status="not_running", sqlstate=exc.sqlstate
+            )
+        return CompleteResult(work_id=completion.work_id, status="completed")
 
     async def fail(
         self,

@@ -13,6 +13,11 @@ hears that the lease is lost (the item was delivered again) or that the item was
 handler is cancelled, the result is dropped, and the worker carries on: that is logged, counted
 (``animus.worker.dropped``) and recorded as an event on the item's ``process`` span.
 
+With ``concurrency`` above 1 the successful results are completed in batches
+(``complete_work_batch``): the first result goes at once, and the results that finish while a
+batch is on its way go together in the next one, so a busy worker settles many items per
+round trip without ever holding a result back to wait for others.
+
 :meth:`Worker.stop` (the first SIGTERM or SIGINT) stops reading and waits up to
 ``shutdown_timeout`` seconds for the running handlers; then it cancels them and hands their
 items back with ``fail_work`` (retry at once), so nothing stays running. :meth:`Worker.abort`
@@ -44,7 +49,7 @@ from opentelemetry.trace import Status, StatusCode
 from . import sql
 from .db import Db
 from .errors import InvalidStateTransition, WorkCancelled
-from .models import NewMemory, WorkItem
+from .models import NewMemory, WorkCompletion, WorkItem
 from .telemetry import _state, start_work_span
 
 Handler = Callable[[Db, WorkItem], Awaitable[dict[str, Any] | None] | dict[str, Any] | None]
@@ -196,6 +201,8 @@ class WorkerStats:
     delivered_after: Counter[str] = field(default_factory=Counter)
     #: times the LISTEN connection was lost (the worker then polls only)
     listen_lost: int = 0
+    #: round trips that completed items (one per complete_work, or per complete_work_batch)
+    complete_calls: int = 0
 
 
 class Worker:
@@ -217,6 +224,7 @@ class Worker:
         on_result: Callable[[ItemResult], None] | None = None,
         listen: bool = True,
         relisten_seconds: float = 30.0,
+        batch_complete: bool | None = None,
     ) -> None:
         if not queues:
             raise ValueError("a worker needs at least one queue")
@@ -252,6 +260,10 @@ class Worker:
         self._wake = asyncio.Event()
         self._listener: Any = None
         self._listener_lost_at: float | None = None
+        #: complete successful results in batches (default: when more than one slot runs)
+        self.batch_complete = concurrency > 1 if batch_complete is None else batch_complete
+        self._to_complete: list[tuple[WorkItem, Any, int, asyncio.Future[str]]] = []
+        self._completer: asyncio.Task[None] | None = None
 
     # --- control -------------------------------------------------------------------------------
 
@@ -339,6 +351,8 @@ class Worker:
             if wake_waiter is not None:
                 wake_waiter.cancel()
             await self._shutdown()
+            if self._completer is not None:
+                await _settled_quietly(self._completer)
             await self._stop_listening()
         return self.stats
 
@@ -515,13 +529,52 @@ class Worker:
                 self.stats.failed += 1
                 return ItemResult(item, state, None, error, ms)
             outcome = handler_task.result()
-            await self.db.complete(item, outcome, ms)
+            status = await self._complete(item, outcome, ms)
+            if status == "cancelled":
+                return self._drop(item, "cancelled", started, span)
+            if status != "completed":
+                return self._drop(item, "lost", started, span)
             self.stats.completed += 1
             return ItemResult(item, "completed", outcome, None, ms)
         except WorkCancelled:
             return self._drop(item, "cancelled", started, span)
         except InvalidStateTransition:
             return self._drop(item, "lost", started, span)
+
+    async def _complete(self, item: WorkItem, outcome: Any, ms: int) -> str:
+        """Complete with the lease; returns ``completed`` or why not (complete_result's status).
+        Batched: join the next ``complete_work_batch``, started at once if none is on its way."""
+        if not self.batch_complete:
+            await self.db.complete(item, outcome, ms)
+            self.stats.complete_calls += 1
+            return "completed"
+        done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._to_complete.append((item, outcome, ms, done))
+        if self._completer is None or self._completer.done():
+            self._completer = asyncio.create_task(self._complete_pending())
+        # Shielded: a shutdown that cancels this handler's task must not cancel the settle
+        # that is already on its way for it and for the others in its batch.
+        return await asyncio.shield(done)
+
+    async def _complete_pending(self) -> None:
+        """Send what finished, batch after batch, until nothing waits."""
+        while self._to_complete:
+            batch, self._to_complete = self._to_complete[:1000], self._to_complete[1000:]
+            try:
+                results = await self.db.complete_batch(
+                    [WorkCompletion.of(item, outcome, ms) for item, outcome, ms, _ in batch]
+                )
+            except BaseException as exc:
+                for *_, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            self.stats.complete_calls += 1
+            for (*_, done), result in zip(batch, results, strict=True):
+                if not done.done():
+                    done.set_result(result.status)
 
     def _drop(self, item: WorkItem, why: str, started: float, span: Any) -> ItemResult:
         ms = int((time.perf_counter() - started) * 1000)

@@ -8,7 +8,14 @@ import uuid
 import pydantic
 import pytest
 
-from animus.models import HybridMatch, MemoryMatch, NewMemory, SubmitResult, WorkItem
+from animus.models import (
+    CompleteResult,
+    HybridMatch,
+    MemoryMatch,
+    NewMemory,
+    SubmitResult,
+    WorkItem,
+)
 
 from . import _db
 
@@ -17,6 +24,7 @@ pytestmark = pytest.mark.unit
 MODELS = {
     "submit_result": SubmitResult,
     "work_delivery": WorkItem,
+    "complete_result": CompleteResult,
     "memory_match": MemoryMatch,
     "hybrid_match": HybridMatch,
 }

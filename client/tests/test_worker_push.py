@@ -45,7 +45,9 @@ async def until(condition: Callable[[], bool]) -> None:
 
 
 async def wait_listening(worker: Worker) -> None:
-    await until(lambda: worker.listening)
+    """Until the worker listens and its first read is over: a submit that lands before that
+    read would be delivered by it ("start"), not by the notification the test looks for."""
+    await until(lambda: worker.listening and "start" in worker.stats.delivered_after)
 
 
 async def test_a_submit_wakes_a_listening_worker(db: Db, database_url: str) -> None:
