@@ -1,4 +1,5 @@
 -- Deploy animus:function_requeue_dead to pg
+-- The new message carries the item's priority, as submit_work's do, so read_work orders it.
 -- Bounded: at most max_items items per call (default 1000), so one call is one short statement
 -- that holds few locks; an operator repeats it until it returns fewer rows than max_items.
 -- Keys are claimed with submit_work's dedup-and-merge protocol (docs/queue.md, "Concurrency"),
@@ -9,9 +10,7 @@
 -- Cancelled items are requeued only when named in work_ids: "all dead items" means the failed ones.
 BEGIN;
 
-DROP FUNCTION animus.requeue_dead(text, uuid[]);
-
-CREATE FUNCTION animus.requeue_dead(queue_name text, work_ids uuid[] DEFAULT NULL, max_items integer DEFAULT 1000)
+CREATE OR REPLACE FUNCTION animus.requeue_dead(queue_name text, work_ids uuid[] DEFAULT NULL, max_items integer DEFAULT 1000)
     RETURNS SETOF animus.submit_result
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -49,7 +48,7 @@ BEGIN
     END IF;
 
     FOR dead IN
-        SELECT w.id, w.work_type, w.dedup_key, w.traceparent, w.tracestate, w.pgmq_msg_id, w.attempts
+        SELECT w.id, w.work_type, w.dedup_key, w.traceparent, w.tracestate, w.pgmq_msg_id, w.attempts, w.priority
         FROM animus.work_items w
         WHERE w.queue_name = requeue_dead.queue_name AND w.state = 'dead'
           AND (requeue_dead.work_ids IS NULL AND w.cancelled_at IS NULL OR w.id = ANY (requeue_dead.work_ids))
@@ -94,7 +93,7 @@ BEGIN
             EXECUTE format('INSERT INTO pgmq.%I (msg_id, read_ct, enqueued_at, vt, message, headers) OVERRIDING SYSTEM VALUE '
                            'VALUES ($1, $2, now(), clock_timestamp(), $3, $4)', animus._pgmq_relation(requeue_dead.queue_name, 'queue'))
                 USING new_msg_id, greatest(coalesce(start_read_ct, 0), dead.attempts),
-                      jsonb_build_object('work_id', dead.id),
+                      jsonb_build_object('work_id', dead.id, 'priority', coalesce(dead.priority, 0)),
                       CASE WHEN dead.traceparent IS NULL THEN NULL
                            ELSE jsonb_strip_nulls(jsonb_build_object('traceparent', dead.traceparent,
                                                                      'tracestate', dead.tracestate)) END;

@@ -1,6 +1,6 @@
 -- pgTAP: animus.requeue_dead(queue_name, work_ids).
 BEGIN;
-SELECT plan(21);
+SELECT plan(23);
 
 SELECT has_function('animus', 'requeue_dead', ARRAY['text', 'uuid[]', 'integer'], 'animus.requeue_dead(text, uuid[], integer) exists');
 SELECT function_returns('animus', 'requeue_dead', ARRAY['text', 'uuid[]', 'integer'], 'setof animus.submit_result', 'it returns setof animus.submit_result');
@@ -57,6 +57,15 @@ SELECT is((SELECT merged_into FROM animus.requeue_dead('pgtap_requeue_bound', AR
     (SELECT work_id FROM z), 'the dead item merges into the active one');
 SELECT ok(EXISTS (SELECT FROM animus.work_provenance((SELECT work_id FROM z)) p WHERE p.id = (SELECT work_id FROM y)),
     'and work_provenance of the active item shows the submission that had merged into the dead one');
+
+-- A requeued item keeps its priority at read: its new message carries it, like submit_work's.
+SELECT animus.create_queue('pgtap_requeue_prio');
+CREATE TEMP TABLE hi AS SELECT * FROM animus.submit_work('pgtap_requeue_prio', 'job', 'agent', priority => 7, max_attempts => 1);
+SELECT animus.fail_work((SELECT id FROM animus.read_work('pgtap_requeue_prio', 30)), 'broken');
+CREATE TEMP TABLE lo AS SELECT * FROM animus.submit_work('pgtap_requeue_prio', 'job', 'agent');
+SELECT is((SELECT status FROM animus.requeue_dead('pgtap_requeue_prio')), 'queued', 'the priority-7 item is requeued');
+SELECT is((SELECT id FROM animus.read_work('pgtap_requeue_prio', 30)), (SELECT work_id FROM hi),
+    'and is delivered before the older priority-0 item');
 
 SELECT * FROM finish();
 ROLLBACK;

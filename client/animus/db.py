@@ -55,7 +55,7 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "function_extend_work": 2,
         "function_archive_work": 1,
         "function_delete_work": 1,
-        "function_requeue_dead": 2,
+        "function_requeue_dead": 3,
         "function_cancel_work": 1,
         "function_set_queue_policy": 1,
         "function_reconcile": 2,
