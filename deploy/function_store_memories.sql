@@ -6,9 +6,14 @@
 -- sorted pass. Repeats inside a batch are merged first, as successive store_memory calls
 -- would merge them: first content and source, last embedding and embedding_model, metadata
 -- merged in input order.
+-- Scoped: the whole batch goes to one scope (the argument); the dedup key, and so the sort
+-- order, is (scope, memory_type, content_hash) with the scope fixed. The signature gained
+-- scope, so the one-argument function is dropped.
 BEGIN;
 
-CREATE OR REPLACE FUNCTION animus.store_memories(items jsonb)
+DROP FUNCTION animus.store_memories(jsonb);
+
+CREATE FUNCTION animus.store_memories(items jsonb, scope text DEFAULT 'default')
 RETURNS SETOF bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -22,6 +27,7 @@ DECLARE
     err_message text;
     err_hint text;
 BEGIN
+    PERFORM animus._check_scope(store_memories.scope);
     IF items IS NULL OR jsonb_typeof(items) <> 'array' THEN
         RAISE EXCEPTION 'items must be a JSON array of objects'
             USING ERRCODE = 'AN007',
@@ -118,8 +124,8 @@ BEGIN
     ),
     stored AS (
         INSERT INTO animus.memories AS m
-            (id, content, memory_type, source, metadata, embedding, embedding_model, content_hash)
-        SELECT nb.new_id, nb.content, nb.memory_type, nb.source, nb.metadata, nb.embedding,
+            (id, scope, content, memory_type, source, metadata, embedding, embedding_model, content_hash)
+        SELECT nb.new_id, store_memories.scope, nb.content, nb.memory_type, nb.source, nb.metadata, nb.embedding,
                nb.embedding_model, nb.content_hash
         FROM numbered AS nb
         ORDER BY nb.memory_type, nb.content_hash
@@ -136,13 +142,15 @@ BEGIN
     ORDER BY i.ord;
 END
 $$;
-COMMENT ON FUNCTION animus.store_memories(jsonb) IS
-    'Store many memories in one call: items is a JSON array of {content, memory_type, embedding '
+COMMENT ON FUNCTION animus.store_memories(jsonb, text) IS
+    'Store many memories in one call, all in scope (default ''default''): items is a JSON array of {content, memory_type, embedding '
     '(array of numbers), source?, metadata?, embedding_model?}. Returns one id per item, in input '
     'order, with store_memory''s dedup (a repeated item returns the same id). All or nothing; '
     'rows are written in dedup-key order, so concurrent batches cannot deadlock. '
     'Raises AN007 (not an array of objects, or a required field missing), and per item the '
     'errors of store_memory: AN006, AN008, AN012 (also over 16,000 dimensions), AN013 (also '
-    'components outside single precision), AN014.';
+    'components outside single precision), AN014, AN026 (bad scope).';
+REVOKE EXECUTE ON FUNCTION animus.store_memories(jsonb, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.store_memories(jsonb, text) TO animus_app;
 
 COMMIT;
