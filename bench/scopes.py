@@ -81,6 +81,11 @@ KEYWORD = (
     "SELECT id FROM animus.keyword_search(query_text => $1::text, match_count => $2::integer, "
     "scope => $3::text)"
 )
+PARTIAL = (
+    "CREATE INDEX memories_s018_hnsw ON animus.memories USING hnsw "
+    "(embedding public.vector_cosine_ops) WITH (m = 16, ef_construction = 128) "
+    "WHERE scope = 's018'"
+)
 MATCHING = (
     "SELECT count(*) FROM animus.memories WHERE scope = $1 AND search_text @@ "
     "(SELECT string_agg(quote_literal(l), ' | ')::tsquery "
@@ -132,17 +137,10 @@ async def load(conn: asyncpg.Connection, corpus: Corpus, sizes: dict[str, int]) 
 
 
 async def build_copies(conn: asyncpg.Connection, sizes: dict[str, int]) -> dict[str, float]:
-    """The prototypes: a partial HNSW, and list- and hash-partitioned copies of the rows."""
+    """The prototypes: list- and hash-partitioned copies of the rows."""
     built: dict[str, float] = {}
     dim = await conn.fetchval("SELECT animus.embedding_dim()")
     await conn.execute("DROP SCHEMA IF EXISTS scopes_bench CASCADE; CREATE SCHEMA scopes_bench")
-    t0 = time.perf_counter()
-    await conn.execute(
-        "CREATE INDEX memories_s018_hnsw ON animus.memories USING hnsw "
-        "(embedding public.vector_cosine_ops) WITH (m = 16, ef_construction = 128) "
-        "WHERE scope = 's018'"
-    )
-    built["partial_hnsw"] = time.perf_counter() - t0
     for name, spec, parts in (
         ("list", "LIST (scope)", [f"FOR VALUES IN ('{s}')" for s in sizes]),
         (
@@ -173,6 +171,26 @@ async def build_copies(conn: asyncpg.Connection, sizes: dict[str, int]) -> dict[
         await conn.execute(f"ANALYZE scopes_bench.m_{name}")
         built[f"{name}_partitions"] = time.perf_counter() - t0
     return built
+
+
+async def plan_of(conn: asyncpg.Connection, scope: str, q: np.ndarray) -> str:
+    """The index the planner picks for the deployed query shape in this scope (custom plan)."""
+    async with conn.transaction():
+        for s in ITERATIVE:
+            await conn.execute(s)
+        plan = await conn.fetchval(
+            "EXPLAIN (FORMAT JSON) " + SHAPE.format(table="animus.memories"), q, 10, scope
+        )
+    names: list[str] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        if "Index Name" in node:
+            names.append(f"{node['Node Type']} {node['Index Name']}")
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(json.loads(plan)[0]["Plan"] if isinstance(plan, str) else plan[0]["Plan"])
+    return ", ".join(names) or "Seq Scan"
 
 
 def _summary(times: list[float]) -> dict[str, float]:
@@ -313,10 +331,19 @@ async def measure(url: str, rows: int, queries: int) -> dict[str, Any]:
                     if design == "partial_hnsw" and scope != "s018":
                         continue
                     _log(f"k={k} {label} ({scope}, {sizes[scope]} rows): {design}")
+                    if design == "partial_hnsw":
+                        # only while it is measured: the other designs must not see it
+                        await conn.execute(PARTIAL)
+                        await conn.execute("ANALYZE animus.memories")
                     results[f"{design}/{label}/k{k}"] = await run_design(
                         conn, design, scope, sizes[scope], k, qvecs, exact, scope_ids
                     )
+                    if design == "partial_hnsw":
+                        await conn.execute("DROP INDEX animus.memories_s018_hnsw")
         out["vector"] = results
+        out["planner_choice"] = {  # the deployed shape, no prototype index in the way
+            label: await plan_of(conn, scope, qvecs[0]) for label, scope in PROBE.items()
+        }
 
         functions: dict[str, Any] = {}
         hybrid = await conn.prepare(HYBRID)
@@ -365,6 +392,9 @@ def table(out: dict[str, Any]) -> str:
             f"{key:<40} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f} {r['page_fill']:>6.3f} "
             f"{r['recall']:>7.3f} {r['foreign_rows']:>7}"
         )
+    lines.append("")
+    for label, choice in out["planner_choice"].items():
+        lines.append(f"planner, deployed shape, {label}: {choice}")
     lines.append("")
     for key, r in out["functions"].items():
         lines.append(f"{key:<40} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f} {r['page_fill']:>6.3f}")

@@ -210,6 +210,11 @@ class DuplicateContent(InvalidInput):
     """AN021: ``update_memory``'s new content is already another unkeyed memory of its type."""
 
 
+class InvalidScope(InvalidInput):
+    """AN026: a memory scope is NULL, empty, over 255 bytes, or has a character outside
+    ASCII letters, digits and ``. _ : @ / = + -``."""
+
+
 #: Exception class for each SQLSTATE the client maps exactly.
 SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN000": InvalidDeploySetting,
@@ -233,6 +238,7 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN019": UnknownSchedule,
     "AN020": ContentNeedsEmbedding,
     "AN021": DuplicateContent,
+    "AN026": InvalidScope,
     "40001": RetryableError,
     "40P01": RetryableError,
     "22P05": InvalidInput,  # untranslatable_character: U+0000 in JSON, which jsonb cannot hold
@@ -316,6 +322,7 @@ __all__ = [
     "InvalidParams",
     "InvalidQueueName",
     "InvalidSchedule",
+    "InvalidScope",
     "InvalidStateTransition",
     "LeaseLost",
     "NotFound",
