@@ -270,17 +270,19 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     args = parser.parse_args()
     name, url = fresh_database()
-    _log(f"database {name}; {args.rows:,} rows in {SCOPES} scopes")
+    alone_name, alone_url = fresh_database()
+    _log(f"database {name}; {args.rows:,} rows in {SCOPES} scopes; {alone_name}: small ones alone")
     try:
-        out = asyncio.run(measure(url, args.rows, args.queries))
+        out = asyncio.run(measure(url, alone_url, args.rows, args.queries))
     finally:
-        subprocess.run([str(ROOT.parent / "script" / "db"), "dropdb", name], check=False)
+        for db_name in (name, alone_name):
+            subprocess.run([str(ROOT.parent / "script" / "db"), "dropdb", db_name], check=False)
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / "scopes.json").write_text(json.dumps(out, indent=2) + "\n")
     print(table(out))
 
 
-async def measure(url: str, rows: int, queries: int) -> dict[str, Any]:
+async def measure(url: str, alone_url: str, rows: int, queries: int) -> dict[str, Any]:
     sizes = scope_sizes(rows)
     conn = await asyncpg.connect(url)
     await register_vector(conn)
@@ -376,8 +378,72 @@ async def measure(url: str, rows: int, queries: int) -> dict[str, Any]:
                     "scope_rows": in_scope,
                 }
         out["functions"] = functions
+        out["alone"] = await shared_vs_alone(conn, alone_url, qvecs, qtexts)
     finally:
         await conn.close()
+    return out
+
+
+async def shared_vs_alone(
+    conn: asyncpg.Connection, alone_url: str, qvecs: np.ndarray, qtexts: list[str]
+) -> dict[str, Any]:
+    """The small scopes' searches in the shared table against the same rows in a database of
+    their own (what "one database per tenant" gives), alternated query by query."""
+    alone = await asyncpg.connect(alone_url)
+    await register_vector(alone)
+    out: dict[str, Any] = {}
+    try:
+        for label in ("one_percent", "smallest"):
+            scope = PROBE[label]
+            rows = await conn.fetch(
+                "SELECT content, memory_type, embedding::text AS e, embedding_model "
+                "FROM animus.memories WHERE scope = $1 ORDER BY id",
+                scope,
+            )
+            items = [
+                {
+                    "content": r["content"],
+                    "memory_type": r["memory_type"],
+                    "embedding": json.loads(r["e"]),
+                    "embedding_model": r["embedding_model"],
+                }
+                for r in rows
+            ]
+            await alone.execute(
+                "SELECT count(*) FROM animus.store_memories(items => $1::jsonb, scope => $2)",
+                json.dumps(items),
+                scope,
+            )
+        await alone.execute("VACUUM ANALYZE animus.memories")
+        for label in ("one_percent", "smallest"):
+            scope = PROBE[label]
+            for fname, sql, make in (
+                ("search_memory", DEPLOYED, lambda i, s=scope: (qvecs[i], 10, s)),
+                ("hybrid_search", HYBRID, lambda i, s=scope: (qtexts[i], qvecs[i], 10, s)),
+                ("keyword_search", KEYWORD, lambda i, s=scope: (qtexts[i], 10, s)),
+            ):
+                sides = {"shared": await conn.prepare(sql), "alone": await alone.prepare(sql)}
+                times: dict[str, list[float]] = {"shared": [], "alone": []}
+                same = 0
+                for i in range(len(qvecs)):
+                    got: dict[str, list[int]] = {}
+                    for side, stmt in sides.items():
+                        t0 = time.perf_counter()
+                        got[side] = [r["id"] for r in await stmt.fetch(*make(i))]
+                        if i >= WARMUP:
+                            times[side].append((time.perf_counter() - t0) * 1000.0)
+                    # ids differ between the databases; compare page sizes
+                    same += len(got["shared"]) == len(got["alone"])
+                shared_p50 = statistics.median(times["shared"])
+                alone_p50 = statistics.median(times["alone"])
+                out[f"{fname}/{label}"] = {
+                    "shared_p50_ms": round(shared_p50, 2),
+                    "alone_p50_ms": round(alone_p50, 2),
+                    "ratio": round(shared_p50 / alone_p50, 2),
+                    "same_page_size": same / len(qvecs),
+                }
+    finally:
+        await alone.close()
     return out
 
 
@@ -398,6 +464,12 @@ def table(out: dict[str, Any]) -> str:
     lines.append("")
     for key, r in out["functions"].items():
         lines.append(f"{key:<40} {r['p50_ms']:>7.2f} {r['p95_ms']:>7.2f} {r['page_fill']:>6.3f}")
+    lines.append("")
+    lines.append(f"{'shared table vs alone (p50 ms)':<40} {'shared':>7} {'alone':>7} {'ratio':>6}")
+    for key, r in out["alone"].items():
+        lines.append(
+            f"{key:<40} {r['shared_p50_ms']:>7.2f} {r['alone_p50_ms']:>7.2f} {r['ratio']:>6.2f}"
+        )
     return "\n".join(lines)
 
 
