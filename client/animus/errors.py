@@ -215,6 +215,10 @@ class InvalidScope(InvalidInput):
     ASCII letters, digits and ``. _ : @ / = + -``."""
 
 
+class ScopeNotAllowed(PermissionDenied):
+    """AN027: the role is bound to other scopes (``animus.scope_bindings``)."""
+
+
 #: Exception class for each SQLSTATE the client maps exactly.
 SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN000": InvalidDeploySetting,
@@ -239,6 +243,7 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN020": ContentNeedsEmbedding,
     "AN021": DuplicateContent,
     "AN026": InvalidScope,
+    "AN027": ScopeNotAllowed,
     "40001": RetryableError,
     "40P01": RetryableError,
     "22P05": InvalidInput,  # untranslatable_character: U+0000 in JSON, which jsonb cannot hold
@@ -333,6 +338,7 @@ __all__ = [
     "RetryableError",
     "SchemaNotDeployed",
     "SchemaOutdated",
+    "ScopeNotAllowed",
     "TimeoutError",
     "UnknownFilterKey",
     "UnknownQueue",

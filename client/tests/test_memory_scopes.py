@@ -12,11 +12,12 @@ import asyncpg
 import numpy as np
 import pytest
 
-from animus import Db, NewMemory
-from animus.errors import InvalidScope
+from animus import Db, LocalEmbedder, NewMemory
+from animus.errors import InvalidScope, ScopeNotAllowed
 from animus.memory import DEFAULT_SCOPE
 
 from .test_cli import animus, as_json
+from .test_roles import as_user
 
 
 def _prefix() -> str:
@@ -150,3 +151,43 @@ def test_cli_scope_option_and_environment(database_url: str) -> None:
     assert bad.returncode == 2 and "AN026" not in bad.stdout
     forgotten = as_json("memory", "forget", "--all", url=database_url, env=env)
     assert forgotten["forgotten"] == 1
+
+
+async def test_an_agent_role_bound_to_its_scope_cannot_leave_it(
+    database_url: str, local_embedder: LocalEmbedder
+) -> None:
+    """The recipe of docs/memory.md: a login role per tenant's agent, bound by an operator."""
+    p = _prefix()
+    role, password = f"agent_{p}", uuid.uuid4().hex
+    admin = await asyncpg.connect(database_url)
+    await admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}' IN ROLE animus_app")
+    try:
+        assert await admin.fetchval("SELECT animus.bind_scope($1, $2)", role, f"{p}/acme")
+        other = await admin.fetchval(
+            "SELECT animus.store_memory('Globex plans a merger.', 'secret', $1::public.vector, "
+            "scope => $2)",
+            json.dumps((await local_embedder.embed(["Globex plans a merger."]))[0]),
+            f"{p}/globex",
+        )
+        agent = await Db.connect(as_user(database_url, role, password), embedder=local_embedder)
+        try:
+            acme = agent.scoped(f"{p}/acme")
+            mine = await acme.store_memory("Acme plans a launch.", "secret")
+            assert [h.id for h in await acme.search_memory("plans", 5)] == [mine]
+            with pytest.raises(ScopeNotAllowed) as caught:
+                await agent.search_memory("plans", 5, scope=f"{p}/globex")
+            assert caught.value.sqlstate == "AN027"
+            with pytest.raises(ScopeNotAllowed):
+                await agent.get_memory(other, scope=f"{p}/globex")
+            with pytest.raises(ScopeNotAllowed):
+                await agent.store_memory("planted", "secret")  # the default scope
+        finally:
+            await agent.close()
+    finally:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", role
+        )
+        await admin.execute("SELECT animus.unbind_scope($1)", role)
+        await admin.execute("DELETE FROM animus.memories WHERE scope LIKE $1", f"{p}/%")
+        await admin.execute(f"DROP ROLE {role}")
+        await admin.close()
