@@ -22,7 +22,8 @@
 -- Scoped: every query of the leg has "m.scope = scope". The BM25 statistics (document
 -- frequencies, N, average length) stay global, over every scope: see docs/memory.md
 -- ("Scopes") for why. Because a term's global frequency says nothing about how many of its
--- documents are in the scope, the candidate rounds always count in the scope. The signature
+-- documents are in the scope, the candidate rounds count in the scope unless every memory is
+-- in it (two b-tree probes tell, so a database without scopes keeps its fast path). The signature
 -- gained scope, so the four-argument function is dropped.
 BEGIN;
 
@@ -59,6 +60,7 @@ DECLARE
     core_query tsquery;
     extra_query tsquery;
     extra_cap integer := greatest(8 * candidates, 1000);
+    sole_scope boolean;
     and_query tsquery;
 BEGIN
     IF ranking IS NULL OR ranking NOT IN ('bm25', 'or_rank_cd', 'and_rank_cd', 'and_rank') THEN
@@ -136,6 +138,12 @@ BEGIN
     INTO corpus_documents, avg_length
     FROM animus.memory_corpus_stats AS st;
 
+    -- Is every memory in this scope (a database that does not use scopes)? The smallest and
+    -- the largest scope, one b-tree probe each (min/max always take the index, even before
+    -- ANALYZE; a "scope < $1" probe was planned as a sequential scan then).
+    sole_scope := (SELECT min(m.scope) FROM animus.memories AS m) = _keyword_leg.scope
+                  AND (SELECT max(m.scope) FROM animus.memories AS m) = _keyword_leg.scope;
+
     -- Running posting totals, once: the candidate rounds below only count entries of it.
     SELECT array_agg(r.total ORDER BY r.o) INTO running_df
     FROM (SELECT u.o, sum(u.df) OVER (ORDER BY u.o) AS total
@@ -150,8 +158,10 @@ BEGIN
             FROM unnest(terms[core_terms + 1:extra_terms]) AS l;
         END IF;
         EXIT WHEN extra_terms = cardinality(terms);
-        -- Enough distinct candidates in the scope (and filters)? Count, stopping at the page
-        -- size. (The frequencies are over every scope, so they cannot answer this alone.)
+        -- Enough distinct candidates? Without filters, in a database whose memories are all
+        -- in this scope, the documents of any one included term are distinct candidates, so
+        -- its frequency answers; otherwise count in the scope, stopping at the page size.
+        EXIT WHEN f IS NULL AND sole_scope AND term_df[extra_terms] >= candidates;
         SELECT count(*) INTO found FROM (
             SELECT 1 FROM animus.memories AS m
             -- One tsquery (core OR extra), so the GIN index serves the count.
