@@ -45,6 +45,12 @@ BEGIN
                 USING ERRCODE = 'AN007',
                       HINT = 'Each item needs content, memory_type and embedding (a JSON array of numbers); source, metadata and embedding_model are optional.';
         END IF;
+        -- A batch has one scope, the argument: an item that names its own would otherwise be
+        -- stored in the argument's scope (the default one) without a word.
+        IF item ? 'scope' THEN
+            RAISE EXCEPTION 'item % has a scope; the scope is an argument of store_memories', item_no
+                USING ERRCODE = 'AN007', HINT = 'Pass scope => ''...'' for the whole batch, one call per scope.';
+        END IF;
         IF (item ? 'source' AND jsonb_typeof(item->'source') NOT IN ('string', 'null'))
            OR (item ? 'embedding_model' AND jsonb_typeof(item->'embedding_model') NOT IN ('string', 'null')) THEN
             RAISE EXCEPTION 'item %: source and embedding_model must be strings', item_no
@@ -147,7 +153,8 @@ COMMENT ON FUNCTION animus.store_memories(jsonb, text) IS
     '(array of numbers), source?, metadata?, embedding_model?}. Returns one id per item, in input '
     'order, with store_memory''s dedup (a repeated item returns the same id). All or nothing; '
     'rows are written in dedup-key order, so concurrent batches cannot deadlock. '
-    'Raises AN007 (not an array of objects, or a required field missing), and per item the '
+    'Raises AN007 (not an array of objects, a required field missing, or an item with its own '
+    'scope), and per item the '
     'errors of store_memory: AN006, AN008, AN012 (also over 16,000 dimensions), AN013 (also '
     'components outside single precision), AN014, AN026 (bad scope).';
 REVOKE EXECUTE ON FUNCTION animus.store_memories(jsonb, text) FROM PUBLIC;

@@ -2,7 +2,7 @@
 -- keys per scope, AN026, and the 100-scope page-fill case. Own scopes (prefix ts/) and memory
 -- types only: the suite also runs on an upgraded database.
 BEGIN;
-SELECT plan(48);
+SELECT plan(49);
 
 SELECT has_column('animus', 'memories', 'scope', 'memories has a scope');
 SELECT col_not_null('animus', 'memories', 'scope', 'scope is required');
@@ -84,6 +84,8 @@ SELECT throws_ok($$SELECT animus.store_memory('x', 'ts_note', '[1,0,0]', scope =
 SELECT throws_ok($$SELECT animus.store_memory('x', 'ts_note', '[1,0,0]', scope => 'acme; drop')$$, 'AN026', NULL, 'a space or ; in a scope');
 SELECT throws_ok(format($$SELECT animus.store_memories('[]', %L)$$, repeat('a', 256)), 'AN026', NULL, 'a scope over 255 bytes');
 SELECT throws_ok($$SELECT * FROM animus.search_memory('[1,0,0]', 5, '{}', false, 'ümlaut')$$, 'AN026', NULL, 'search_memory: a non-ASCII scope');
+SELECT throws_ok($$SELECT * FROM animus.store_memories('[{"content": "x", "memory_type": "ts_note", "embedding": [1,0,0], "scope": "ts/acme"}]')$$,
+                 'AN007', NULL, 'store_memories: an item with its own scope (the scope is the batch''s argument)');
 SELECT throws_ok($$SELECT * FROM animus.get_memory(1, '')$$, 'AN026', NULL, 'get_memory checks the scope even without a row');
 SELECT throws_ok($$SELECT animus.forget_memories('{}', "all" => true, scope => NULL)$$, 'AN026', NULL, 'forget_memories: NULL scope, nothing forgotten');
 
