@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 
 import asyncpg
 import numpy as np
@@ -191,3 +192,18 @@ async def test_an_agent_role_bound_to_its_scope_cannot_leave_it(
         await admin.execute("DELETE FROM animus.memories WHERE scope LIKE $1", f"{p}/%")
         await admin.execute(f"DROP ROLE {role}")
         await admin.close()
+
+
+def test_cli_import_into_a_scope(database_url: str, tmp_path: Path) -> None:
+    p = _prefix()
+    (tmp_path / "runbook.md").write_text("# Runbook\n\nThe vault key is with the on-call lead.\n")
+    done = as_json("memory", "import", str(tmp_path), "--scope", f"{p}/acme", url=database_url)
+    assert done["imported"] == 1 and done["documents"] == 1
+    hits = as_json("memory", "search", "who has the vault key", "--scope", f"{p}/acme",
+                   url=database_url)  # fmt: skip
+    assert [h["id"] for h in hits] == done["ids"]
+    other = as_json("memory", "search", "vault key", "--scope", f"{p}/globex", url=database_url)
+    assert other == []
+    key = str(tmp_path / "runbook.md")
+    forgot = as_json("memory", "forget", "--key", key, "--scope", f"{p}/acme", url=database_url)
+    assert forgot["forgotten"] == 1
