@@ -19,13 +19,24 @@
 --     the filters are applied, the posting budget grows fourfold per round with the next
 --     rarer terms, and rows that match only those are taken up to
 --     greatest(8 * candidates, 1000) so the page is full when enough rows match.
+-- Scoped: every query of the leg has "m.scope = scope". The BM25 statistics (document
+-- frequencies, N, average length) stay global, over every scope: see docs/memory.md
+-- ("Scopes") for why. Because a term's global frequency says nothing about how many of its
+-- documents are in the scope, the candidate rounds count in the scope unless every memory is
+-- in it (two b-tree probes tell, so a database without scopes keeps its fast path). The signature
+-- gained scope, so the four-argument function is dropped.
 BEGIN;
 
-CREATE OR REPLACE FUNCTION animus._keyword_leg(query_text text, candidates integer, f animus.memory_filter,
-                                    ranking text DEFAULT 'bm25')
+DROP FUNCTION animus._keyword_leg(text, integer, animus.memory_filter, text);
+
+CREATE FUNCTION animus._keyword_leg(query_text text, candidates integer, f animus.memory_filter,
+                                    scope text, ranking text DEFAULT 'bm25')
 RETURNS TABLE (id bigint, score double precision)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+-- Plan every query for the scope at hand: one cached generic plan cannot suit a scope of 30
+-- rows (bitmap-AND with the scope b-tree) and one of half the table alike.
+SET plan_cache_mode = force_custom_plan
 -- A page-sized estimate (the default is 1000 rows), so callers join to memories by index
 -- instead of hashing the whole table.
 ROWS 40
@@ -49,6 +60,7 @@ DECLARE
     core_query tsquery;
     extra_query tsquery;
     extra_cap integer := greatest(8 * candidates, 1000);
+    sole_scope boolean;
     and_query tsquery;
 BEGIN
     IF ranking IS NULL OR ranking NOT IN ('bm25', 'or_rank_cd', 'and_rank_cd', 'and_rank') THEN
@@ -73,6 +85,7 @@ BEGIN
                      ELSE ts_rank_cd(m.search_text, and_query, 1) END)::double precision AS s
         FROM animus.memories AS m
         WHERE m.search_text @@ and_query
+          AND m.scope = _keyword_leg.scope
           AND (f.memory_types IS NULL OR m.memory_type = ANY (f.memory_types))
           AND (f.source IS NULL OR m.source = f.source)
           AND (f.metadata IS NULL OR m.metadata @> f.metadata)
@@ -109,6 +122,7 @@ BEGIN
         SELECT m.id, ts_rank_cd(m.search_text, or_query, 1)::double precision AS s
         FROM animus.memories AS m
         WHERE m.search_text @@ or_query
+          AND m.scope = _keyword_leg.scope
           AND (f.memory_types IS NULL OR m.memory_type = ANY (f.memory_types))
           AND (f.source IS NULL OR m.source = f.source)
           AND (f.metadata IS NULL OR m.metadata @> f.metadata)
@@ -124,6 +138,12 @@ BEGIN
     INTO corpus_documents, avg_length
     FROM animus.memory_corpus_stats AS st;
 
+    -- Is every memory in this scope (a database that does not use scopes)? The smallest and
+    -- the largest scope, one b-tree probe each (min/max always take the index, even before
+    -- ANALYZE; a "scope < $1" probe was planned as a sequential scan then).
+    sole_scope := (SELECT min(m.scope) FROM animus.memories AS m) = _keyword_leg.scope
+                  AND (SELECT max(m.scope) FROM animus.memories AS m) = _keyword_leg.scope;
+
     -- Running posting totals, once: the candidate rounds below only count entries of it.
     SELECT array_agg(r.total ORDER BY r.o) INTO running_df
     FROM (SELECT u.o, sum(u.df) OVER (ORDER BY u.o) AS total
@@ -138,15 +158,16 @@ BEGIN
             FROM unnest(terms[core_terms + 1:extra_terms]) AS l;
         END IF;
         EXIT WHEN extra_terms = cardinality(terms);
-        -- Enough distinct candidates? Without filters, the documents of any one included term
-        -- are distinct candidates, so its frequency answers; with filters, count (stopping at
-        -- the page size).
-        EXIT WHEN f IS NULL AND term_df[extra_terms] >= candidates;
+        -- Enough distinct candidates? Without filters, in a database whose memories are all
+        -- in this scope, the documents of any one included term are distinct candidates, so
+        -- its frequency answers; otherwise count in the scope, stopping at the page size.
+        EXIT WHEN f IS NULL AND sole_scope AND term_df[extra_terms] >= candidates;
         SELECT count(*) INTO found FROM (
             SELECT 1 FROM animus.memories AS m
             -- One tsquery (core OR extra), so the GIN index serves the count.
             WHERE m.search_text @@ CASE WHEN extra_query IS NULL THEN core_query
                                         ELSE core_query || extra_query END
+              AND m.scope = _keyword_leg.scope
               AND (f.memory_types IS NULL OR m.memory_type = ANY (f.memory_types))
               AND (f.source IS NULL OR m.source = f.source)
               AND (f.metadata IS NULL OR m.metadata @> f.metadata)
@@ -169,6 +190,7 @@ BEGIN
         SELECT m.id, m.search_text
         FROM animus.memories AS m
         WHERE m.search_text @@ core_query
+          AND m.scope = _keyword_leg.scope
           AND (f.memory_types IS NULL OR m.memory_type = ANY (f.memory_types))
           AND (f.source IS NULL OR m.source = f.source)
           AND (f.metadata IS NULL OR m.metadata @> f.metadata)
@@ -179,6 +201,7 @@ BEGIN
          FROM animus.memories AS m
          WHERE extra_query IS NOT NULL
            AND m.search_text @@ extra_query AND NOT (m.search_text @@ core_query)
+           AND m.scope = _keyword_leg.scope
            AND (f.memory_types IS NULL OR m.memory_type = ANY (f.memory_types))
            AND (f.source IS NULL OR m.source = f.source)
            AND (f.metadata IS NULL OR m.metadata @> f.metadata)
@@ -200,8 +223,10 @@ BEGIN
     LIMIT candidates;
 END
 $$;
-COMMENT ON FUNCTION animus._keyword_leg(text, integer, animus.memory_filter, text) IS
-    'Private: full-text candidates with their keyword score (bm25 by default); at most the 64 '
-    'rarest query lexemes count. Raises AN006 (query_text over 256 KiB), AN008 (unknown ranking).';
+COMMENT ON FUNCTION animus._keyword_leg(text, integer, animus.memory_filter, text, text) IS
+    'Private: full-text candidates of one scope with their keyword score (bm25 by default); at '
+    'most the 64 rarest query lexemes count; document frequencies are over every scope. Raises AN006 (query_text over 256 KiB), AN008 (unknown ranking).';
+
+REVOKE EXECUTE ON FUNCTION animus._keyword_leg(text, integer, animus.memory_filter, text, text) FROM PUBLIC;
 
 COMMIT;

@@ -2,12 +2,15 @@
 -- v0.1.0 refused {} but read {"metadata": {}} as "everything" (containment of {} is true for
 -- every row) and deleted the whole table. The filter parser now reduces every filter that
 -- cannot narrow anything to NULL, and a NULL filter deletes only with an explicit "all" => true.
--- The signature gains that argument, so the old one is dropped.
+-- Scoped: deletes only within scope; "all" => true means the whole scope (forgetting every
+-- tenant's memories is one call per scope). The signature gained scope, so the two-argument
+-- function is dropped.
 BEGIN;
 
-DROP FUNCTION animus.forget_memories(jsonb);
+DROP FUNCTION animus.forget_memories(jsonb, boolean);
 
-CREATE FUNCTION animus.forget_memories(filters jsonb, "all" boolean DEFAULT false)
+CREATE FUNCTION animus.forget_memories(filters jsonb, "all" boolean DEFAULT false,
+                                       scope text DEFAULT 'default')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -21,13 +24,15 @@ BEGIN
             USING ERRCODE = 'AN008', HINT = 'Leave it out (false), or pass "all" => true to forget every memory.';
     END IF;
     f := animus._parse_memory_filter(filters);
+    PERFORM animus._check_scope(forget_memories.scope);
     IF f IS NULL AND NOT forget_memories."all" THEN
         RAISE EXCEPTION 'forget_memories needs a filter that narrows what to forget'
             USING ERRCODE = 'AN008',
                   HINT = 'Name what to forget, e.g. {"memory_type": "scratch"}; to forget every memory pass "all" => true.';
     END IF;
     DELETE FROM animus.memories AS m
-    WHERE (f.memory_types IS NULL OR m.memory_type = ANY (f.memory_types))
+    WHERE m.scope = forget_memories.scope
+      AND (f.memory_types IS NULL OR m.memory_type = ANY (f.memory_types))
       AND (f.source IS NULL OR m.source = f.source)
       AND (f.metadata IS NULL OR m.metadata @> f.metadata)
       AND (f.created_after IS NULL OR m.created_at >= f.created_after)
@@ -36,13 +41,14 @@ BEGIN
     RETURN forgotten;
 END
 $$;
-COMMENT ON FUNCTION animus.forget_memories(jsonb, boolean) IS
-    'Delete every memory matching filters (same keys as search_memory) and return how many. '
+COMMENT ON FUNCTION animus.forget_memories(jsonb, boolean, text) IS
+    'Delete every memory of scope (default ''default'') matching filters (same keys as '
+    'search_memory) and return how many; "all" => true forgets the whole scope, never another. '
     'A filter that matches every row ({}, {"metadata": {}}, created_after -infinity, ...) is '
     'refused unless "all" => true (ALL is a reserved word: quote it). '
     'Raises AN008 (vacuous filter without all, all NULL), AN010 (unknown filter key), AN011 '
-    '(bad filter value, e.g. an empty list of memory types).';
-REVOKE EXECUTE ON FUNCTION animus.forget_memories(jsonb, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION animus.forget_memories(jsonb, boolean) TO animus_app;
+    '(bad filter value, e.g. an empty list of memory types), AN026 (bad scope).';
+REVOKE EXECUTE ON FUNCTION animus.forget_memories(jsonb, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.forget_memories(jsonb, boolean, text) TO animus_app;
 
 COMMIT;

@@ -1,23 +1,33 @@
 -- Deploy animus:function_get_memory to pg
 -- Read-only (STABLE, no writes), so it runs on a hot standby like the searches.
+-- Scoped: an id names a memory within its scope only; another scope's id reads as absent,
+-- so an id guessed across tenants reveals nothing. The scope is validated
+-- (AN026).
+-- The signature and the result (scope column) changed, so the old function is dropped.
 BEGIN;
 
-CREATE FUNCTION animus.get_memory(id bigint)
+DROP FUNCTION animus.get_memory(bigint);
+
+CREATE FUNCTION animus.get_memory(id bigint, scope text DEFAULT 'default')
 RETURNS TABLE (id bigint, content text, memory_type text, source text, metadata jsonb,
                embedding_model text, key text, chunk_index integer,
-               created_at timestamptz, updated_at timestamptz)
+               created_at timestamptz, updated_at timestamptz, scope text)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+    -- A SQL function runs its statements in order and returns the last one's rows: the scope
+    -- is checked even when no memory has the id.
+    SELECT animus._check_scope(get_memory.scope);
     SELECT m.id, m.content, m.memory_type, m.source, m.metadata, m.embedding_model, m.key,
-           m.chunk_index, m.created_at, m.updated_at
+           m.chunk_index, m.created_at, m.updated_at, m.scope
     FROM animus.memories AS m
-    WHERE m.id = get_memory.id
+    WHERE m.id = get_memory.id AND m.scope = get_memory.scope;
 $$;
-COMMENT ON FUNCTION animus.get_memory(bigint) IS
-    'One memory by id (no row when there is none): content, memory_type, source, metadata, '
-    'embedding_model, key, chunk_index, created_at, updated_at. Read-only. Raises nothing of its own.';
-REVOKE EXECUTE ON FUNCTION animus.get_memory(bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION animus.get_memory(bigint) TO animus_app;
+COMMENT ON FUNCTION animus.get_memory(bigint, text) IS
+    'One memory by id within scope (default ''default''; no row when the scope holds none with '
+    'that id): content, memory_type, source, metadata, embedding_model, key, chunk_index, '
+    'created_at, updated_at, scope. Read-only. Raises AN026 (bad scope).';
+REVOKE EXECUTE ON FUNCTION animus.get_memory(bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.get_memory(bigint, text) TO animus_app;
 
 COMMIT;

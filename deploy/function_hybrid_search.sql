@@ -19,10 +19,12 @@
 -- store_document writes; a memory without it is a group of its own). The pools then widen to
 -- max(16 * match_count, 160) rows, capped at 1000, so that enough documents are among the
 -- candidates; the page has fewer rows only when the pools hold fewer documents.
--- The signature gained group_by_document, so v0.1.0's nine-argument function is dropped first.
+-- Scoped: both legs read only the memories of scope (exact match). plan_cache_mode
+-- force_custom_plan plans each call for its scope (see search_memory). The signature gained
+-- scope, so the ten-argument function is dropped first.
 BEGIN;
 
-DROP FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text);
+DROP FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text, boolean);
 
 CREATE FUNCTION animus.hybrid_search(query_text text, query_embedding public.vector,
                                      match_count integer DEFAULT 10, filters jsonb DEFAULT '{}',
@@ -31,12 +33,14 @@ CREATE FUNCTION animus.hybrid_search(query_text text, query_embedding public.vec
                                      keyword_weight double precision DEFAULT NULL,
                                      keyword_ranking text DEFAULT 'bm25',
                                      fusion text DEFAULT 'convex',
-                                     group_by_document boolean DEFAULT false)
+                                     group_by_document boolean DEFAULT false,
+                                     scope text DEFAULT 'default')
 RETURNS SETOF animus.hybrid_match
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET hnsw.iterative_scan = relaxed_order
 SET hnsw.ef_search = 100
+SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
     f animus.memory_filter;
@@ -61,6 +65,7 @@ BEGIN
                   HINT = 'Defaults: vector_weight 1; keyword_weight 0.25 (convex) or 1 (rrf); rrf_k 60.';
     END IF;
     PERFORM animus._check_embedding(query_embedding);
+    PERFORM animus._check_scope(hybrid_search.scope);
     f := animus._parse_memory_filter(filters);
     IF group_by_document IS NULL THEN
         RAISE EXCEPTION 'group_by_document must be true or false'
@@ -74,12 +79,12 @@ BEGIN
     WITH vec AS (
         SELECT v.id, CASE WHEN v.distance = 'NaN'::float8 THEN NULL ELSE 1.0 - v.distance END AS similarity,
                (row_number() OVER (ORDER BY v.distance, v.id))::integer AS rank
-        FROM animus._vector_leg(query_embedding, pool, f) AS v
+        FROM animus._vector_leg(query_embedding, pool, f, hybrid_search.scope) AS v
     ),
     kw AS (
         SELECT k.id, k.score / nullif(max(k.score) OVER (), 0) AS scaled,
                (row_number() OVER (ORDER BY k.score DESC, k.id))::integer AS rank
-        FROM animus._keyword_leg(query_text, pool, f, keyword_ranking) AS k
+        FROM animus._keyword_leg(query_text, pool, f, hybrid_search.scope, keyword_ranking) AS k
     ),
     candidates AS (
         SELECT coalesce(vec.id, kw.id) AS id,
@@ -126,8 +131,8 @@ BEGIN
     ORDER BY p.score DESC NULLS LAST, p.vector_rank NULLS LAST, p.keyword_rank NULLS LAST, p.id;
 END
 $$;
-COMMENT ON FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text, boolean) IS
-    'Hybrid recall: cosine similarity (HNSW) fused with full-text ranking (GIN, BM25 by default). '
+COMMENT ON FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text, boolean, text) IS
+    'Hybrid recall in one scope (default ''default''): cosine similarity (HNSW) fused with full-text ranking (GIN, BM25 by default). '
     'Fusion convex (default): vector_weight * cosine + keyword_weight (default 0.25) * keyword '
     'score / best keyword score; fusion rrf: sum of weight / (rrf_k + rank), weights default 1. '
     'Returns each leg''s 1-based rank (NULL when absent from a leg). group_by_document: only '
@@ -135,8 +140,8 @@ COMMENT ON FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, in
     'search_memory. Raises AN006 (query_text over 256 KiB), AN008 (match_count outside 1..1000, '
     'rrf_k outside 0..1000000, weights outside 0..1e6 or both 0, unknown fusion or '
     'keyword_ranking), AN010 (unknown filter key), AN011 (bad filter value), AN012 (wrong '
-    'dimension), AN013 (NULL embedding or norm outside [1e-6, 1e12]).';
-REVOKE EXECUTE ON FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text, boolean) TO animus_app;
+    'dimension), AN013 (NULL embedding or norm outside [1e-6, 1e12]), AN026 (bad scope).';
+REVOKE EXECUTE ON FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.hybrid_search(text, public.vector, integer, jsonb, integer, double precision, double precision, text, text, boolean, text) TO animus_app;
 
 COMMIT;

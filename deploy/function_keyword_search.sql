@@ -1,8 +1,13 @@
 -- Deploy animus:function_keyword_search to pg
+-- Scoped: only the memories of scope (exact match). The signature gained scope, so the
+-- four-argument function is dropped.
 BEGIN;
 
+DROP FUNCTION animus.keyword_search(text, integer, jsonb, text);
+
 CREATE FUNCTION animus.keyword_search(query_text text, match_count integer DEFAULT 10,
-                                      filters jsonb DEFAULT '{}', ranking text DEFAULT 'bm25')
+                                      filters jsonb DEFAULT '{}', ranking text DEFAULT 'bm25',
+                                      scope text DEFAULT 'default')
 RETURNS SETOF animus.memory_match
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -15,20 +20,22 @@ BEGIN
             USING ERRCODE = 'AN008', HINT = 'Ask for fewer rows, or page with filters.';
     END IF;
     f := animus._parse_memory_filter(filters);
+    PERFORM animus._check_scope(keyword_search.scope);
 
     RETURN QUERY
     SELECT m.id, m.content, m.memory_type, m.source, m.metadata, m.created_at, k.score
-    FROM animus._keyword_leg(query_text, match_count, f, ranking) AS k
+    FROM animus._keyword_leg(query_text, match_count, f, keyword_search.scope, ranking) AS k
     JOIN animus.memories AS m ON m.id = k.id
     ORDER BY k.score DESC, m.id;
 END
 $$;
-COMMENT ON FUNCTION animus.keyword_search(text, integer, jsonb, text) IS
-    'Keyword-only recall (full text, english): the match_count best memories for query_text; '
+COMMENT ON FUNCTION animus.keyword_search(text, integer, jsonb, text, text) IS
+    'Keyword-only recall (full text, english) in one scope (default ''default''): the '
+    'match_count best memories of the scope for query_text; '
     'score is the keyword score of ranking (bm25 default; or_rank_cd, and_rank_cd, and_rank). '
     'Raises AN008 (match_count outside 1..1000, unknown ranking), AN010 (unknown filter key), '
-    'AN011 (bad filter value).';
-REVOKE EXECUTE ON FUNCTION animus.keyword_search(text, integer, jsonb, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION animus.keyword_search(text, integer, jsonb, text) TO animus_app;
+    'AN011 (bad filter value), AN026 (bad scope).';
+REVOKE EXECUTE ON FUNCTION animus.keyword_search(text, integer, jsonb, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.keyword_search(text, integer, jsonb, text, text) TO animus_app;
 
 COMMIT;

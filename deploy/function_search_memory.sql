@@ -7,19 +7,25 @@
 -- store_document; a memory without it is a group of its own), from a pool of
 -- max(16 * match_count, 160) nearest rows capped at 1000, as hybrid_search does. The page has
 -- fewer rows only when the pool holds fewer documents. Read-only: it runs on a hot standby.
--- The signature gained group_by_document, so v0.1.0's three-argument function is dropped.
+-- Scoped: only the memories of scope (an exact match, always in the WHERE of the vector leg).
+-- plan_cache_mode force_custom_plan: each call is planned for its scope, so a small scope is
+-- answered exactly from the scope b-tree and a large one from the HNSW (bench/scopes.py
+-- measured the cached generic plan's alternative). The signature gained scope, so the
+-- four-argument function is dropped.
 BEGIN;
 
-DROP FUNCTION animus.search_memory(public.vector, integer, jsonb);
+DROP FUNCTION animus.search_memory(public.vector, integer, jsonb, boolean);
 
 CREATE FUNCTION animus.search_memory(query_embedding public.vector, match_count integer DEFAULT 10,
                                      filters jsonb DEFAULT '{}',
-                                     group_by_document boolean DEFAULT false)
+                                     group_by_document boolean DEFAULT false,
+                                     scope text DEFAULT 'default')
 RETURNS SETOF animus.memory_match
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET hnsw.iterative_scan = relaxed_order
 SET hnsw.ef_search = 100
+SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
     f animus.memory_filter;
@@ -34,6 +40,7 @@ BEGIN
             USING ERRCODE = 'AN008', HINT = 'Omit it for one row per chunk.';
     END IF;
     PERFORM animus._check_embedding(query_embedding);
+    PERFORM animus._check_scope(search_memory.scope);
     f := animus._parse_memory_filter(filters);
     pool := CASE WHEN group_by_document THEN least(greatest(16 * match_count, 160), 1000)
                  ELSE match_count END;
@@ -43,7 +50,7 @@ BEGIN
         RETURN QUERY
         SELECT m.id, m.content, m.memory_type, m.source, m.metadata, m.created_at,
                1.0 - v.distance
-        FROM animus._vector_leg(query_embedding, match_count, f) AS v
+        FROM animus._vector_leg(query_embedding, match_count, f, search_memory.scope) AS v
         JOIN animus.memories AS m ON m.id = v.id
         ORDER BY v.distance, m.id;
         RETURN;
@@ -54,7 +61,7 @@ BEGIN
         SELECT v.id, v.distance,
                (SELECT coalesce(m.metadata->>'document', '#' || m.id)
                 FROM animus.memories AS m WHERE m.id = v.id) AS doc
-        FROM animus._vector_leg(query_embedding, pool, f) AS v
+        FROM animus._vector_leg(query_embedding, pool, f, search_memory.scope) AS v
     ),
     best AS (
         SELECT DISTINCT ON (n.doc) n.id, n.distance
@@ -71,14 +78,15 @@ BEGIN
     ORDER BY p.distance, m.id;
 END
 $$;
-COMMENT ON FUNCTION animus.search_memory(public.vector, integer, jsonb, boolean) IS
-    'Vector-only recall: the match_count memories nearest to query_embedding (HNSW, cosine), '
+COMMENT ON FUNCTION animus.search_memory(public.vector, integer, jsonb, boolean, text) IS
+    'Vector-only recall in one scope (default ''default''): the match_count memories of the '
+    'scope nearest to query_embedding (HNSW, cosine), '
     'filtered by filters {memory_type, source, metadata, created_after, created_before}; '
     'score is the cosine similarity. group_by_document: only the nearest chunk of each '
     'document (metadata.document). Raises AN008 (match_count outside 1..1000, NULL '
     'group_by_document), AN010 (unknown filter key), AN011 (bad filter value), AN012 (wrong '
-    'dimension), AN013 (NULL or zero vector).';
-REVOKE EXECUTE ON FUNCTION animus.search_memory(public.vector, integer, jsonb, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION animus.search_memory(public.vector, integer, jsonb, boolean) TO animus_app;
+    'dimension), AN013 (NULL or zero vector), AN026 (bad scope).';
+REVOKE EXECUTE ON FUNCTION animus.search_memory(public.vector, integer, jsonb, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.search_memory(public.vector, integer, jsonb, boolean, text) TO animus_app;
 
 COMMIT;

@@ -4,11 +4,17 @@
 -- order (two concurrent stores of one key lock the same rows in the same order), and the
 -- chunks past the new end are deleted. A chunk that did not change keeps its id and updated_at,
 -- and moves no lexeme statistics. A single keyed memory is a document of one chunk.
+-- Scoped: a key is per scope (the unique key is (scope, key, chunk_index)), so two tenants
+-- importing the same path keep a document each. The signature gained scope, so the
+-- six-argument function is dropped.
 BEGIN;
+
+DROP FUNCTION animus.store_document(text, text, jsonb, text, jsonb, text);
 
 CREATE FUNCTION animus.store_document(key text, memory_type text, chunks jsonb,
                                       source text DEFAULT NULL, metadata jsonb DEFAULT '{}',
-                                      embedding_model text DEFAULT NULL)
+                                      embedding_model text DEFAULT NULL,
+                                      scope text DEFAULT 'default')
 RETURNS SETOF bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -23,6 +29,7 @@ DECLARE
     err_message text;
     err_hint text;
 BEGIN
+    PERFORM animus._check_scope(store_document.scope);
     IF store_document.key IS NULL OR store_document.key = '' THEN
         RAISE EXCEPTION 'key must not be empty'
             USING ERRCODE = 'AN008', HINT = 'Use the document''s path or URL, or a message id.';
@@ -87,9 +94,9 @@ BEGIN
     ),
     stored AS (
         INSERT INTO animus.memories AS m
-            (content, memory_type, source, metadata, embedding, embedding_model, content_hash,
+            (scope, content, memory_type, source, metadata, embedding, embedding_model, content_hash,
              key, chunk_index)
-        SELECT i.content, store_document.memory_type, store_document.source, i.metadata,
+        SELECT store_document.scope, i.content, store_document.memory_type, store_document.source, i.metadata,
                i.embedding, store_document.embedding_model,
                sha256(convert_to(i.content, 'UTF8')), store_document.key, i.chunk_index
         FROM input AS i
@@ -114,19 +121,20 @@ BEGIN
     SELECT s.id FROM stored AS s ORDER BY s.chunk_index;
 
     DELETE FROM animus.memories AS m
-    WHERE m.key = store_document.key AND m.chunk_index >= n;
+    WHERE m.scope = store_document.scope AND m.key = store_document.key AND m.chunk_index >= n;
 END
 $$;
-COMMENT ON FUNCTION animus.store_document(text, text, jsonb, text, jsonb, text) IS
-    'Store the document (or single memory) named key as chunks: a non-empty JSON array of '
+COMMENT ON FUNCTION animus.store_document(text, text, jsonb, text, jsonb, text, text) IS
+    'Store the document (or single memory) named key in scope (default ''default''; keys are '
+    'per scope) as chunks: a non-empty JSON array of '
     '{content, embedding (array of numbers), metadata?}. Returns the chunk ids in order. Storing '
     'the key again replaces all of its chunks (ids of chunk positions are kept; chunks past the '
     'new end are deleted), whatever their memory_type was. Each chunk''s metadata is metadata || '
     'chunk metadata || {"document": key, "chunk": index}. Keyed chunks are never merged by '
     'content. Raises AN008 (empty key, memory_type or content), AN006 (key over 4 KiB and the '
     'limits of store_memory), AN007 (chunks not a non-empty array of objects with content and '
-    'embedding), AN012, AN013, AN014.';
-REVOKE EXECUTE ON FUNCTION animus.store_document(text, text, jsonb, text, jsonb, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION animus.store_document(text, text, jsonb, text, jsonb, text) TO animus_app;
+    'embedding), AN012, AN013, AN014, AN026 (bad scope).';
+REVOKE EXECUTE ON FUNCTION animus.store_document(text, text, jsonb, text, jsonb, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.store_document(text, text, jsonb, text, jsonb, text, text) TO animus_app;
 
 COMMIT;

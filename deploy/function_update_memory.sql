@@ -3,12 +3,18 @@
 -- (AN020 without one): the row never pairs a text with another text's vector. The lexeme
 -- statistics follow through the statement trigger on UPDATE, which moves the counts of the
 -- rows whose tsvector changed.
+-- Scoped: only a memory of scope is updated (another scope's id is absent: false), and the
+-- content dedup it enforces (AN021) is within the scope. The signature gained scope, so the
+-- five-argument function is dropped.
 BEGIN;
+
+DROP FUNCTION animus.update_memory(bigint, text, jsonb, public.vector, text);
 
 CREATE FUNCTION animus.update_memory(id bigint, content text DEFAULT NULL,
                                      metadata jsonb DEFAULT NULL,
                                      embedding public.vector DEFAULT NULL,
-                                     embedding_model text DEFAULT NULL)
+                                     embedding_model text DEFAULT NULL,
+                                     scope text DEFAULT 'default')
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -20,12 +26,13 @@ DECLARE
     new_model text;
     other_id bigint;
 BEGIN
+    PERFORM animus._check_scope(update_memory.scope);
     IF update_memory.content IS NULL AND update_memory.metadata IS NULL
        AND update_memory.embedding IS NULL AND update_memory.embedding_model IS NULL THEN
         RAISE EXCEPTION 'nothing to update'
             USING ERRCODE = 'AN008', HINT = 'Pass content (with its embedding), metadata or an embedding.';
     END IF;
-    SELECT * INTO cur FROM animus.memories AS m WHERE m.id = update_memory.id FOR UPDATE;
+    SELECT * INTO cur FROM animus.memories AS m WHERE m.id = update_memory.id AND m.scope = update_memory.scope FOR UPDATE;
     IF NOT FOUND THEN
         RETURN false;
     END IF;
@@ -53,7 +60,7 @@ BEGIN
         WHERE m.id = update_memory.id;
     EXCEPTION WHEN unique_violation THEN
         SELECT o.id INTO other_id FROM animus.memories AS o
-        WHERE o.memory_type = cur.memory_type AND o.key IS NULL
+        WHERE o.scope = cur.scope AND o.memory_type = cur.memory_type AND o.key IS NULL
           AND o.content_hash = sha256(convert_to(new_content, 'UTF8'));
         RAISE EXCEPTION 'memory % of type % already holds this content', other_id, cur.memory_type
             USING ERRCODE = 'AN021',
@@ -62,14 +69,15 @@ BEGIN
     RETURN true;
 END
 $$;
-COMMENT ON FUNCTION animus.update_memory(bigint, text, jsonb, public.vector, text) IS
-    'Update one memory in place and return true (false when no memory has that id). NULL '
+COMMENT ON FUNCTION animus.update_memory(bigint, text, jsonb, public.vector, text, text) IS
+    'Update one memory of scope (default ''default'') in place and return true (false when the '
+    'scope holds no memory with that id). NULL '
     'arguments keep the current value; metadata is replaced, not merged (a keyed chunk keeps its '
     'document and chunk keys); updated_at is set. '
     'Raises AN020 (content changed without a new embedding), AN021 (the new content is already '
-    'another unkeyed memory of the same memory_type), AN008 (nothing to update, empty content), '
-    'and the field errors of store_memory: AN006, AN012, AN013, AN014.';
-REVOKE EXECUTE ON FUNCTION animus.update_memory(bigint, text, jsonb, public.vector, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION animus.update_memory(bigint, text, jsonb, public.vector, text) TO animus_app;
+    'another unkeyed memory of the same memory_type and scope), AN008 (nothing to update, empty content), '
+    'and the field errors of store_memory: AN006, AN012, AN013, AN014; AN026 (bad scope).';
+REVOKE EXECUTE ON FUNCTION animus.update_memory(bigint, text, jsonb, public.vector, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.update_memory(bigint, text, jsonb, public.vector, text, text) TO animus_app;
 
 COMMIT;

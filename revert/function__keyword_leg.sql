@@ -1,16 +1,29 @@
--- Revert animus:function__keyword_leg from pg: restore the v0.1.0 version (the deploy of @v0.1.0).
--- Full-text candidates and their score.
--- Rankings (measured in bench/eval_retrieval.py):
---   bm25        OR over the query's lexemes, Okapi BM25 (k1 1.2, b 0.75); idf from each
---               lexeme's document frequency (counted through the GIN index), N and the average
---               length from animus.memory_corpus_stats. Candidates come from the rarest
---               terms (postings up to 4000 documents), see below.
+-- Revert animus:function__keyword_leg from pg: restore the @v0.2.0 version (unscoped).
+-- Full-text candidates and their score. Rankings:
+--   bm25        OR over the query's lexemes, Okapi BM25 (k1 1.2, b 0.75). Document frequencies
+--               come from animus.memory_lexeme_stats (kept by triggers), N and the average
+--               length from animus.memory_corpus_stats, so no count runs against the corpus.
 --   or_rank_cd  OR over the lexemes, ts_rank_cd normalised by 1 + log(document length).
 --   and_rank_cd websearch_to_tsquery (AND semantics, phrases, -negation), ts_rank_cd, same norm.
 --   and_rank    websearch_to_tsquery, plain ts_rank: the common baseline.
+--
+-- What bounds the cost of a long query (a task description of 100 words, a pasted document):
+--   * query_text over 256 KiB is refused (AN006), before any tsvector is built;
+--   * lexemes absent from the corpus are dropped (they match nothing), and of the rest at most
+--     64, the rarest (highest idf), are kept: past 64 the extra terms add little to BM25 and
+--     each one costs a posting list;
+--   * candidates come from the rarest terms, adding terms (in one pass over their running
+--     posting totals, linear in the number of terms) while the postings total at most
+--     max(400, 10 * candidates): 400 for a page of 10 or a hybrid pool of 40.
+--     All kept terms still count in the score. If those candidates do not fill the page once
+--     the filters are applied, the posting budget grows fourfold per round with the next
+--     rarer terms, and rows that match only those are taken up to
+--     greatest(8 * candidates, 1000) so the page is full when enough rows match.
 BEGIN;
 
-CREATE OR REPLACE FUNCTION animus._keyword_leg(query_text text, candidates integer, f animus.memory_filter,
+DROP FUNCTION animus._keyword_leg(text, integer, animus.memory_filter, text, text);
+
+CREATE FUNCTION animus._keyword_leg(query_text text, candidates integer, f animus.memory_filter,
                                     ranking text DEFAULT 'bm25')
 RETURNS TABLE (id bigint, score double precision)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -20,19 +33,34 @@ SET search_path = pg_catalog, pg_temp
 ROWS 40
 AS $$
 DECLARE
+    max_lexemes constant integer := 64;
+    -- Postings scored for sure: scoring is the leg's main cost (per candidate, a copy of its
+    -- tsvector), so the budget scales with the pool asked for, with a floor.
+    core_budget double precision := greatest(400, 10 * candidates);
     query_lexemes text[];
     or_query tsquery;
     corpus_documents double precision;
     avg_length double precision;
     terms text[];
     term_df double precision[];
-    generating integer;
-    candidate_query tsquery;
+    running_df double precision[];
+    core_terms integer;
+    extra_terms integer;
+    budget double precision;
+    found integer;
+    core_query tsquery;
+    extra_query tsquery;
+    extra_cap integer := greatest(8 * candidates, 1000);
     and_query tsquery;
 BEGIN
-    IF ranking NOT IN ('bm25', 'or_rank_cd', 'and_rank_cd', 'and_rank') THEN
+    IF ranking IS NULL OR ranking NOT IN ('bm25', 'or_rank_cd', 'and_rank_cd', 'and_rank') THEN
         RAISE EXCEPTION 'unknown keyword ranking "%"', ranking
             USING ERRCODE = 'AN008', HINT = 'Use bm25, or_rank_cd, and_rank_cd or and_rank.';
+    END IF;
+    IF octet_length(query_text) > 262144 THEN
+        RAISE EXCEPTION 'query_text is % bytes, over the 256 KiB limit', octet_length(query_text)
+            USING ERRCODE = 'AN006',
+                  HINT = 'Search with the passage that matters (a task description, a paragraph); at most 64 of its terms count anyway.';
     END IF;
     query_lexemes := tsvector_to_array(to_tsvector('english'::regconfig, coalesce(query_text, '')));
     IF cardinality(query_lexemes) = 0 THEN
@@ -57,10 +85,28 @@ BEGIN
         RETURN;
     END IF;
 
-    -- Lexemes are already normalised: quote each one and cast, so nothing is stemmed twice.
-    SELECT string_agg(quote_literal(l), ' | ')::tsquery INTO or_query FROM unnest(query_lexemes) AS l;
+    -- The kept terms, rarest first, with their document frequencies: one index probe each.
+    SELECT array_agg(t.lexeme ORDER BY t.df, t.lexeme), array_agg(t.df ORDER BY t.df, t.lexeme)
+    INTO terms, term_df
+    FROM (
+        -- One primary-key probe per lexeme (a LATERAL, so the planner cannot pick a scan of
+        -- the whole statistics table for a long list).
+        SELECT q.lexeme, d.df
+        FROM unnest(query_lexemes) AS q(lexeme)
+        CROSS JOIN LATERAL (SELECT sum(s.documents)::float8 AS df
+                            FROM animus.memory_lexeme_stats AS s
+                            WHERE s.lexeme = q.lexeme) AS d
+        WHERE d.df > 0
+        ORDER BY d.df, q.lexeme
+        LIMIT max_lexemes
+    ) AS t;
+    IF terms IS NULL THEN
+        RETURN;  -- no query term occurs in any memory
+    END IF;
 
     IF ranking = 'or_rank_cd' THEN
+        -- Lexemes are already normalised: quote each one and cast, so nothing is stemmed twice.
+        SELECT string_agg(quote_literal(l), ' | ')::tsquery INTO or_query FROM unnest(terms) AS l;
         RETURN QUERY
         SELECT m.id, ts_rank_cd(m.search_text, or_query, 1)::double precision AS s
         FROM animus.memories AS m
@@ -75,31 +121,45 @@ BEGIN
         RETURN;
     END IF;
 
-    -- BM25. Document frequencies first, counted through the GIN index.
     SELECT greatest(sum(st.documents), 1)::float8,
            greatest(sum(st.lexemes)::float8 / greatest(sum(st.documents), 1), 1.0)
     INTO corpus_documents, avg_length
     FROM animus.memory_corpus_stats AS st;
-    WITH t AS MATERIALIZED (  -- materialised, so each count runs once, not once per aggregate
-        SELECT l AS lexeme,
-               (SELECT count(*) FROM animus.memories AS d
-                WHERE d.search_text @@ quote_literal(l)::tsquery)::float8 AS df
-        FROM unnest(query_lexemes) AS l
-    )
-    SELECT array_agg(t.lexeme ORDER BY t.df, t.lexeme), array_agg(t.df ORDER BY t.df, t.lexeme)
-    INTO terms, term_df
-    FROM t;
-    -- Candidates come from the rarest terms, adding terms while their postings total at most
-    -- 4000 documents (always at least the rarest one). All terms still count in the score, so
-    -- only documents that match nothing but common terms are left out: they could score no
-    -- more than those terms' small idf, and scoring every one of them is what made the leg slow.
-    generating := 1;
-    WHILE generating < cardinality(terms)
-          AND (SELECT sum(x) FROM unnest(term_df[1:generating + 1]) AS x) <= 4000 LOOP
-        generating := generating + 1;
+
+    -- Running posting totals, once: the candidate rounds below only count entries of it.
+    SELECT array_agg(r.total ORDER BY r.o) INTO running_df
+    FROM (SELECT u.o, sum(u.df) OVER (ORDER BY u.o) AS total
+          FROM unnest(term_df) WITH ORDINALITY AS u(df, o)) AS r;
+    core_terms := greatest(1, (SELECT count(*) FROM unnest(running_df) AS x WHERE x <= core_budget));
+    SELECT string_agg(quote_literal(l), ' | ')::tsquery INTO core_query FROM unnest(terms[1:core_terms]) AS l;
+    extra_terms := core_terms;
+    budget := core_budget;
+    LOOP
+        IF extra_terms > core_terms THEN
+            SELECT string_agg(quote_literal(l), ' | ')::tsquery INTO extra_query
+            FROM unnest(terms[core_terms + 1:extra_terms]) AS l;
+        END IF;
+        EXIT WHEN extra_terms = cardinality(terms);
+        -- Enough distinct candidates? Without filters, the documents of any one included term
+        -- are distinct candidates, so its frequency answers; with filters, count (stopping at
+        -- the page size).
+        EXIT WHEN f IS NULL AND term_df[extra_terms] >= candidates;
+        SELECT count(*) INTO found FROM (
+            SELECT 1 FROM animus.memories AS m
+            -- One tsquery (core OR extra), so the GIN index serves the count.
+            WHERE m.search_text @@ CASE WHEN extra_query IS NULL THEN core_query
+                                        ELSE core_query || extra_query END
+              AND (f.memory_types IS NULL OR m.memory_type = ANY (f.memory_types))
+              AND (f.source IS NULL OR m.source = f.source)
+              AND (f.metadata IS NULL OR m.metadata @> f.metadata)
+              AND (f.created_after IS NULL OR m.created_at >= f.created_after)
+              AND (f.created_before IS NULL OR m.created_at < f.created_before)
+            LIMIT candidates) AS enough;
+        EXIT WHEN found >= candidates;
+        budget := budget * 4;
+        extra_terms := greatest(extra_terms + 1,
+                                (SELECT count(*) FROM unnest(running_df) AS x WHERE x <= budget)::integer);
     END LOOP;
-    SELECT string_agg(quote_literal(l), ' | ')::tsquery INTO candidate_query
-    FROM unnest(terms[1:generating]) AS l;
 
     RETURN QUERY
     WITH idf AS MATERIALIZED (
@@ -110,12 +170,23 @@ BEGIN
     matched AS (
         SELECT m.id, m.search_text
         FROM animus.memories AS m
-        WHERE m.search_text @@ candidate_query
+        WHERE m.search_text @@ core_query
           AND (f.memory_types IS NULL OR m.memory_type = ANY (f.memory_types))
           AND (f.source IS NULL OR m.source = f.source)
           AND (f.metadata IS NULL OR m.metadata @> f.metadata)
           AND (f.created_after IS NULL OR m.created_at >= f.created_after)
           AND (f.created_before IS NULL OR m.created_at < f.created_before)
+        UNION ALL
+        (SELECT m.id, m.search_text
+         FROM animus.memories AS m
+         WHERE extra_query IS NOT NULL
+           AND m.search_text @@ extra_query AND NOT (m.search_text @@ core_query)
+           AND (f.memory_types IS NULL OR m.memory_type = ANY (f.memory_types))
+           AND (f.source IS NULL OR m.source = f.source)
+           AND (f.metadata IS NULL OR m.metadata @> f.metadata)
+           AND (f.created_after IS NULL OR m.created_at >= f.created_after)
+           AND (f.created_before IS NULL OR m.created_at < f.created_before)
+         LIMIT extra_cap)
     )
     SELECT mt.id,
            sum(i.idf * (cardinality(u.positions) * 2.2)
@@ -123,7 +194,7 @@ BEGIN
                   + 1.2 * (0.25 + 0.75 * length(mt.search_text) / avg_length))) AS s
     FROM matched AS mt
     -- Only the query's lexemes, with their positions (term frequency): mark them with weight A
-    -- and keep weight A. Both are C functions; unnesting the whole tsvector cost 4x more.
+    -- and keep weight A. Both are C functions; unnesting the whole tsvector cost more.
     CROSS JOIN LATERAL unnest(ts_filter(setweight(mt.search_text, 'A', terms), '{a}')) AS u
     JOIN idf AS i ON i.lexeme = u.lexeme
     GROUP BY mt.id
@@ -132,8 +203,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION animus._keyword_leg(text, integer, animus.memory_filter, text) IS
-    'Private: full-text candidates with their keyword score (bm25 by default). '
-    'Raises AN008 (unknown ranking).';
+    'Private: full-text candidates with their keyword score (bm25 by default); at most the 64 '
+    'rarest query lexemes count. Raises AN006 (query_text over 256 KiB), AN008 (unknown ranking).';
+
 REVOKE EXECUTE ON FUNCTION animus._keyword_leg(text, integer, animus.memory_filter, text) FROM PUBLIC;
 
 COMMIT;

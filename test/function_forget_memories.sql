@@ -2,9 +2,9 @@
 BEGIN;
 SELECT plan(18);
 
-SELECT has_function('animus', 'forget_memories', ARRAY['jsonb', 'boolean'], 'animus.forget_memories(jsonb, boolean) exists');
-SELECT function_returns('animus', 'forget_memories', ARRAY['jsonb', 'boolean'], 'bigint', 'it returns the count');
-SELECT is_definer('animus', 'forget_memories', ARRAY['jsonb', 'boolean'], 'it is security definer');
+SELECT has_function('animus', 'forget_memories', ARRAY['jsonb', 'boolean', 'text'], 'animus.forget_memories(jsonb, boolean, text) exists');
+SELECT function_returns('animus', 'forget_memories', ARRAY['jsonb', 'boolean', 'text'], 'bigint', 'it returns the count');
+SELECT is_definer('animus', 'forget_memories', ARRAY['jsonb', 'boolean', 'text'], 'it is security definer');
 
 SELECT count(animus.store_memory(c, t, '[1, 0, 0]', s, m::jsonb)) FROM (VALUES
     ('a', 'fm_scratch', 'x', '{"run": 1}'),

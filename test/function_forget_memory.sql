@@ -2,9 +2,9 @@
 BEGIN;
 SELECT plan(8);
 
-SELECT has_function('animus', 'forget_memory', ARRAY['bigint'], 'animus.forget_memory(bigint) exists');
-SELECT function_returns('animus', 'forget_memory', ARRAY['bigint'], 'boolean', 'it returns whether a memory was forgotten');
-SELECT is_definer('animus', 'forget_memory', ARRAY['bigint'], 'it is security definer');
+SELECT has_function('animus', 'forget_memory', ARRAY['bigint', 'text'], 'animus.forget_memory(bigint, text) exists');
+SELECT function_returns('animus', 'forget_memory', ARRAY['bigint', 'text'], 'boolean', 'it returns whether a memory was forgotten');
+SELECT is_definer('animus', 'forget_memory', ARRAY['bigint', 'text'], 'it is security definer');
 
 SELECT animus.store_memory('forget me', 'fg', '[1, 0, 0]') AS gone \gset
 SELECT animus.store_memory('keep me', 'fg', '[0, 1, 0]') AS kept \gset

@@ -2,10 +2,10 @@
 BEGIN;
 SELECT plan(29);
 
-SELECT has_function('animus', 'hybrid_search', ARRAY['text', 'vector', 'integer', 'jsonb', 'integer', 'double precision', 'double precision', 'text', 'text', 'boolean'], 'animus.hybrid_search exists');
-SELECT function_returns('animus', 'hybrid_search', ARRAY['text', 'vector', 'integer', 'jsonb', 'integer', 'double precision', 'double precision', 'text', 'text', 'boolean'], 'setof animus.hybrid_match', 'it returns setof hybrid_match');
-SELECT is_definer('animus', 'hybrid_search', ARRAY['text', 'vector', 'integer', 'jsonb', 'integer', 'double precision', 'double precision', 'text', 'text', 'boolean'], 'it is security definer');
-SELECT volatility_is('animus', 'hybrid_search', ARRAY['text', 'vector', 'integer', 'jsonb', 'integer', 'double precision', 'double precision', 'text', 'text', 'boolean'], 'stable', 'it is stable');
+SELECT has_function('animus', 'hybrid_search', ARRAY['text', 'vector', 'integer', 'jsonb', 'integer', 'double precision', 'double precision', 'text', 'text', 'boolean', 'text'], 'animus.hybrid_search exists');
+SELECT function_returns('animus', 'hybrid_search', ARRAY['text', 'vector', 'integer', 'jsonb', 'integer', 'double precision', 'double precision', 'text', 'text', 'boolean', 'text'], 'setof animus.hybrid_match', 'it returns setof hybrid_match');
+SELECT is_definer('animus', 'hybrid_search', ARRAY['text', 'vector', 'integer', 'jsonb', 'integer', 'double precision', 'double precision', 'text', 'text', 'boolean', 'text'], 'it is security definer');
+SELECT volatility_is('animus', 'hybrid_search', ARRAY['text', 'vector', 'integer', 'jsonb', 'integer', 'double precision', 'double precision', 'text', 'text', 'boolean', 'text'], 'stable', 'it is stable');
 
 -- Query: text 'zebra', vector [1, 0, 0].
 --   report  vector rank 1, no keyword match

@@ -2,10 +2,10 @@
 BEGIN;
 SELECT plan(15);
 
-SELECT has_function('animus', 'keyword_search', ARRAY['text', 'integer', 'jsonb', 'text'], 'animus.keyword_search exists');
-SELECT function_returns('animus', 'keyword_search', ARRAY['text', 'integer', 'jsonb', 'text'], 'setof animus.memory_match', 'it returns setof memory_match');
-SELECT is_definer('animus', 'keyword_search', ARRAY['text', 'integer', 'jsonb', 'text'], 'it is security definer');
-SELECT volatility_is('animus', 'keyword_search', ARRAY['text', 'integer', 'jsonb', 'text'], 'stable', 'it is stable');
+SELECT has_function('animus', 'keyword_search', ARRAY['text', 'integer', 'jsonb', 'text', 'text'], 'animus.keyword_search exists');
+SELECT function_returns('animus', 'keyword_search', ARRAY['text', 'integer', 'jsonb', 'text', 'text'], 'setof animus.memory_match', 'it returns setof memory_match');
+SELECT is_definer('animus', 'keyword_search', ARRAY['text', 'integer', 'jsonb', 'text', 'text'], 'it is security definer');
+SELECT volatility_is('animus', 'keyword_search', ARRAY['text', 'integer', 'jsonb', 'text', 'text'], 'stable', 'it is stable');
 
 SELECT animus.store_memory('Invoice INV-20931 was paid late.', 'ks', '[1, 0, 0]', 'billing');
 SELECT animus.store_memory('Invoices are due in thirty days.', 'ks', '[0, 1, 0]', 'policy');

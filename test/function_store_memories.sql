@@ -2,9 +2,9 @@
 BEGIN;
 SELECT plan(18);
 
-SELECT has_function('animus', 'store_memories', ARRAY['jsonb'], 'animus.store_memories(jsonb) exists');
-SELECT function_returns('animus', 'store_memories', ARRAY['jsonb'], 'setof bigint', 'it returns one id per item');
-SELECT is_definer('animus', 'store_memories', ARRAY['jsonb'], 'it is security definer');
+SELECT has_function('animus', 'store_memories', ARRAY['jsonb', 'text'], 'animus.store_memories(jsonb, text) exists');
+SELECT function_returns('animus', 'store_memories', ARRAY['jsonb', 'text'], 'setof bigint', 'it returns one id per item');
+SELECT is_definer('animus', 'store_memories', ARRAY['jsonb', 'text'], 'it is security definer');
 
 SELECT animus.store_memory('already here', 'batch', '[0, 0, 1]') AS existing \gset
 CREATE TEMP TABLE got AS

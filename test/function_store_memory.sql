@@ -2,10 +2,10 @@
 BEGIN;
 SELECT plan(25);
 
-SELECT has_function('animus', 'store_memory', ARRAY['text', 'text', 'vector', 'text', 'jsonb', 'text'], 'animus.store_memory exists');
-SELECT function_returns('animus', 'store_memory', ARRAY['text', 'text', 'vector', 'text', 'jsonb', 'text'], 'bigint', 'it returns the id');
-SELECT is_definer('animus', 'store_memory', ARRAY['text', 'text', 'vector', 'text', 'jsonb', 'text'], 'it is security definer');
-SELECT volatility_is('animus', 'store_memory', ARRAY['text', 'text', 'vector', 'text', 'jsonb', 'text'], 'volatile', 'it is volatile');
+SELECT has_function('animus', 'store_memory', ARRAY['text', 'text', 'vector', 'text', 'jsonb', 'text', 'text'], 'animus.store_memory exists');
+SELECT function_returns('animus', 'store_memory', ARRAY['text', 'text', 'vector', 'text', 'jsonb', 'text', 'text'], 'bigint', 'it returns the id');
+SELECT is_definer('animus', 'store_memory', ARRAY['text', 'text', 'vector', 'text', 'jsonb', 'text', 'text'], 'it is security definer');
+SELECT volatility_is('animus', 'store_memory', ARRAY['text', 'text', 'vector', 'text', 'jsonb', 'text', 'text'], 'volatile', 'it is volatile');
 
 CREATE TEMP TABLE ids (label text PRIMARY KEY, id bigint);
 INSERT INTO ids SELECT 'first', animus.store_memory('The sky is blue.', 'fact', '[1, 0, 0]', 'chat', '{"a": 1, "b": 1}', 'model-a');

@@ -5,15 +5,15 @@ SELECT plan(18);
 SELECT has_table('animus', 'memories', 'animus.memories exists');
 SELECT columns_are('animus', 'memories', ARRAY[
     'id', 'content', 'memory_type', 'source', 'metadata', 'embedding', 'embedding_model',
-    'content_hash', 'search_text', 'created_at', 'updated_at', 'key', 'chunk_index'],
-    'memories has the seed columns plus content_hash, embedding_model, key and chunk_index');
+    'content_hash', 'search_text', 'created_at', 'updated_at', 'key', 'chunk_index', 'scope'],
+    'memories has the seed columns plus content_hash, embedding_model, key, chunk_index and scope');
 SELECT col_type_is('animus', 'memories', 'embedding', 'vector(' || animus.embedding_dim() || ')',
     'embedding has the deployed dimension');
 SELECT col_not_null('animus', 'memories', 'embedding', 'embedding is required');
 SELECT col_default_is('animus', 'memories', 'metadata', '{}'::jsonb, 'metadata defaults to {}');
 SELECT col_is_pk('animus', 'memories', 'id', 'id is the primary key');
-SELECT col_is_unique('animus', 'memories', ARRAY['memory_type', 'content_hash', 'key', 'chunk_index'],
-    'memory_type + content_hash is unique among unkeyed rows (dedup; NULLS NOT DISTINCT on key)');
+SELECT col_is_unique('animus', 'memories', ARRAY['scope', 'memory_type', 'content_hash', 'key', 'chunk_index'],
+    'scope + memory_type + content_hash is unique among unkeyed rows (dedup; NULLS NOT DISTINCT on key)');
 SELECT is((SELECT indexdef ~ 'USING hnsw \(embedding vector_cosine_ops\)' FROM pg_indexes
            WHERE schemaname = 'animus' AND indexname = 'memories_embedding_idx'),
           true, 'HNSW index with cosine ops on embedding');

@@ -5,8 +5,8 @@ SELECT plan(29);
 
 SELECT has_column('animus', 'memories', 'key', 'memories has a key');
 SELECT has_column('animus', 'memories', 'chunk_index', 'memories has a chunk_index');
-SELECT volatility_is('animus', 'get_memory', ARRAY['bigint'], 'stable', 'get_memory is read-only (runs on a standby)');
-SELECT is_definer('animus', 'update_memory', ARRAY['bigint', 'text', 'jsonb', 'vector', 'text'], 'update_memory is security definer');
+SELECT volatility_is('animus', 'get_memory', ARRAY['bigint', 'text'], 'stable', 'get_memory is read-only (runs on a standby)');
+SELECT is_definer('animus', 'update_memory', ARRAY['bigint', 'text', 'jsonb', 'vector', 'text', 'text'], 'update_memory is security definer');
 
 -- Upsert by key: the same key again replaces content and chunks, first chunk's id kept.
 SELECT array_agg(id) AS v1 FROM animus.store_document('mk/a.md', 'mk_doc',

@@ -1,7 +1,7 @@
 -- Verify animus:function_forget_memory on pg
 BEGIN;
 
-SELECT 1/COUNT(*) FROM pg_catalog.pg_proc WHERE oid = to_regprocedure('animus.forget_memory(bigint)');
-SELECT 1/has_function_privilege('animus_app', 'animus.forget_memory(bigint)', 'EXECUTE')::int;
+SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
+WHERE oid = to_regprocedure('animus.forget_memory(bigint, text)') AND prosecdef;
 
 ROLLBACK;

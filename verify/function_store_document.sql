@@ -1,7 +1,7 @@
 -- Verify animus:function_store_document on pg
 BEGIN;
 
-SELECT 1/COUNT(*) FROM pg_catalog.pg_proc WHERE oid = to_regprocedure('animus.store_document(text, text, jsonb, text, jsonb, text)');
-SELECT 1/has_function_privilege('animus_app', 'animus.store_document(text, text, jsonb, text, jsonb, text)', 'EXECUTE')::int;
+SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
+WHERE oid = to_regprocedure('animus.store_document(text, text, jsonb, text, jsonb, text, text)') AND prosecdef;
 
 ROLLBACK;

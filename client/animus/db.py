@@ -30,7 +30,7 @@ from .errors import (
     SchemaOutdated,
     map_db_error,
 )
-from .memory import MemoryCalls
+from .memory import DEFAULT_SCOPE, MemoryCalls
 from .telemetry.gauges import QueueGauges
 from .telemetry.sqlcommenter import CommentingConnection, QuietResetConnection
 from .telemetry.wiring import WorkTelemetry
@@ -61,17 +61,19 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "function_reconcile": 2,
         "function_purge": 1,
         "function_schedule_work": 1,
-        "function_store_memory": 2,
-        "function_store_memories": 2,
-        "function_search_memory": 2,
-        "function_hybrid_search": 2,
+        "function_store_memory": 3,
+        "function_store_memories": 3,
+        "function_search_memory": 3,
+        "function_hybrid_search": 3,
         "view_queue_overview": 2,
-        "function_forget_memory": 1,
-        "function_forget_memories": 2,
-        "function_get_memory": 1,
-        "function_update_memory": 1,
-        "function_store_document": 1,
-        "function_forget_document": 1,
+        "function_forget_memory": 2,
+        "function_forget_memories": 3,
+        "function_get_memory": 2,
+        "function_update_memory": 2,
+        "function_store_document": 2,
+        "function_forget_document": 2,
+        "table_memories_scope": 1,
+        "view_memory_overview": 2,
     }
 )
 
@@ -134,12 +136,14 @@ class Db(WorkCalls, MemoryCalls):
         embedder: Embedder | None = None,
         reader: asyncpg.Pool | None = None,
         reader_owned: bool = False,
+        scope: str = DEFAULT_SCOPE,
     ) -> None:
         self._executor = executor
         self._owned = owned
         self._reader = reader
         self._reader_owned = reader_owned
         self.embedder = embedder
+        self.scope = scope
         self._work_telemetry = WorkTelemetry()
 
     @classmethod
@@ -155,6 +159,7 @@ class Db(WorkCalls, MemoryCalls):
         sqlcommenter: bool | None = None,
         read_url: str | None = None,
         read_pool: asyncpg.Pool | None = None,
+        scope: str = DEFAULT_SCOPE,
     ) -> Self:
         """Connect and check the database before returning.
 
@@ -177,6 +182,9 @@ class Db(WorkCalls, MemoryCalls):
         (``search_memory``, ``hybrid_search``) and the overviews then run there; every write
         and every queue call stays on the primary. A replica lags the primary by its replay
         lag: pass ``on_primary=True`` to a search that must see this client's own writes.
+
+        ``scope`` is the scope of every memory call that names none (``"default"`` unless
+        set); ``scoped`` gives a view of the same pools bound to another.
         """
         given = [x for x in (target, pool, connection) if x is not None]
         if len(given) != 1:
@@ -205,7 +213,14 @@ class Db(WorkCalls, MemoryCalls):
                     await executor.close()
                 raise
             reader_owned = True
-        db = cls(executor, owned=owned, embedder=embedder, reader=reader, reader_owned=reader_owned)
+        db = cls(
+            executor,
+            owned=owned,
+            embedder=embedder,
+            reader=reader,
+            reader_owned=reader_owned,
+            scope=scope,
+        )
         try:
             await db.check()
         except BaseException:
@@ -339,6 +354,23 @@ class Db(WorkCalls, MemoryCalls):
                 hint="flatten the structure; params and metadata are stored as JSON objects",
             ) from None
 
+    def scoped(self, scope: str) -> Db:
+        """This database seen from one scope: the same pools, connection and embedder, with
+        ``scope`` as the scope of every memory call that names none. Hand it to an agent so
+        that all it stores and recalls stays in its tenant's (or user's, or run's) scope. The
+        view owns nothing: closing it closes nothing, and it works while this ``Db`` is open.
+        """
+        view = Db(
+            self._executor,
+            owned=False,
+            embedder=self.embedder,
+            reader=self._reader,
+            reader_owned=False,
+            scope=scope,
+        )
+        view._work_telemetry = self._work_telemetry
+        return view
+
     async def close(self) -> None:
         """Close the pool if this Db opened it; a caller's pool or connection stays open."""
         if self._reader_owned and self._reader is not None:
@@ -360,7 +392,10 @@ class Db(WorkCalls, MemoryCalls):
     def __repr__(self) -> str:
         kind = "pool" if isinstance(self._executor, asyncpg.Pool) else "connection"
         replica = " read_pool" if self._reader is not None else ""
-        return f"<Db {kind}{replica} owned={self._owned} embedder={self.embedder!r}>"
+        return (
+            f"<Db {kind}{replica} owned={self._owned} embedder={self.embedder!r} "
+            f"scope={self.scope!r}>"
+        )
 
 
 def sqlcommenter_enabled(sqlcommenter: bool | None = None) -> bool:

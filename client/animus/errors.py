@@ -210,6 +210,15 @@ class DuplicateContent(InvalidInput):
     """AN021: ``update_memory``'s new content is already another unkeyed memory of its type."""
 
 
+class InvalidScope(InvalidInput):
+    """AN026: a memory scope is NULL, empty, over 255 bytes, or has a character outside
+    ASCII letters, digits and ``. _ : @ / = + -``."""
+
+
+class ScopeNotAllowed(PermissionDenied):
+    """AN027: the role is bound to other scopes (``animus.scope_bindings``)."""
+
+
 class PartmanMissing(DatabaseError):
     """AN034: a partitioned queue was asked for, but pg_partman is not installed in this
     database; the hint says how to set it up. Nothing was created."""
@@ -248,6 +257,8 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN019": UnknownSchedule,
     "AN020": ContentNeedsEmbedding,
     "AN021": DuplicateContent,
+    "AN026": InvalidScope,
+    "AN027": ScopeNotAllowed,
     "AN034": PartmanMissing,
     "AN035": InvalidPartitioning,
     "AN036": QueueLayoutMismatch,
@@ -335,6 +346,7 @@ __all__ = [
     "InvalidPartitioning",
     "InvalidQueueName",
     "InvalidSchedule",
+    "InvalidScope",
     "InvalidStateTransition",
     "LeaseLost",
     "NotFound",
@@ -347,6 +359,7 @@ __all__ = [
     "RetryableError",
     "SchemaNotDeployed",
     "SchemaOutdated",
+    "ScopeNotAllowed",
     "TimeoutError",
     "UnknownFilterKey",
     "UnknownQueue",

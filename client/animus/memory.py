@@ -14,12 +14,22 @@ from .models import HybridMatch, Memory, MemoryFilters, MemoryMatch, NewMemory
 
 Filters = MemoryFilters | Mapping[str, Any] | None
 
+#: The scope of every memory stored or searched without naming one (and of every v0.1.0 memory).
+DEFAULT_SCOPE = "default"
+
 
 class MemoryCalls(sql.SqlCaller):
-    """The semantic-memory half of ``Db``."""
+    """The semantic-memory half of ``Db``.
+
+    Every memory belongs to one scope (a tenant, or a tenant's user, agent or run). Each call
+    takes ``scope=``; left out, it is the ``Db``'s scope (``Db.connect(..., scope=...)`` or
+    ``db.scoped(...)``), which is ``"default"`` unless set.
+    """
 
     #: The embedder used when a call is not given one (set by ``Db.connect``).
     embedder: Embedder | None
+    #: The scope of calls that do not name one.
+    scope: str = DEFAULT_SCOPE
 
     async def store_memories(
         self,
@@ -27,11 +37,13 @@ class MemoryCalls(sql.SqlCaller):
         embedder: Embedder | None = None,
         *,
         batch_size: int = 256,
+        scope: str | None = None,
     ) -> list[int]:
-        """Embed ``docs`` in batches, then store them all in one call; ids in input order.
+        """Embed ``docs`` in batches, then store them all in one call, in one scope; ids in
+        input order.
 
-        Storing the same content and memory_type again returns the existing id, merges the
-        metadata and replaces the embedding (that is how a memory is re-embedded).
+        Storing the same content and memory_type again in the scope returns the existing id,
+        merges the metadata and replaces the embedding (that is how a memory is re-embedded).
         """
         if not docs:
             return []
@@ -48,7 +60,7 @@ class MemoryCalls(sql.SqlCaller):
             }
             for doc, vector in zip(docs, vectors, strict=True)
         ]
-        records = await self._send("fetch", sql.STORE_MEMORIES, items)
+        records = await self._send("fetch", sql.STORE_MEMORIES, items, self._scope(scope))
         return [r["id"] for r in records]
 
     async def store_memory(
@@ -60,8 +72,9 @@ class MemoryCalls(sql.SqlCaller):
         source: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         embedder: Embedder | None = None,
+        scope: str | None = None,
     ) -> int:
-        """Embed and store one memory; its id.
+        """Embed and store one memory in ``scope``; its id.
 
         Without ``key``, the content dedup applies (the same content and memory_type return the
         existing id). With ``key`` (a document path, a URL, a message id), storing the key again
@@ -79,10 +92,11 @@ class MemoryCalls(sql.SqlCaller):
                     )
                 ],
                 embedder,
+                scope=scope,
             )
             return memory_id
         (memory_id,) = await self._store_keyed(
-            key, memory_type, [(content, {})], source, metadata, embedder
+            key, memory_type, [(content, {})], source, metadata, embedder, scope=scope
         )
         return memory_id
 
@@ -97,6 +111,7 @@ class MemoryCalls(sql.SqlCaller):
         max_tokens: int = DEFAULT_MAX_TOKENS,
         overlap: int = DEFAULT_OVERLAP,
         embedder: Embedder | None = None,
+        scope: str | None = None,
     ) -> list[int]:
         """Split ``text`` (Markdown or plain) into chunks that fit the embedder's window (by
         headings, then windows of ``max_tokens`` overlapping by ``overlap``), embed them and
@@ -111,7 +126,7 @@ class MemoryCalls(sql.SqlCaller):
             raise InvalidArgument("the document is empty", sqlstate="AN008")
         return await self.store_chunks(
             key, chunks, memory_type=memory_type, source=source, metadata=metadata,
-            embedder=embedder,
+            embedder=embedder, scope=scope,
         )  # fmt: skip
 
     async def store_chunks(
@@ -124,9 +139,10 @@ class MemoryCalls(sql.SqlCaller):
         metadata: Mapping[str, Any] | None = None,
         embedder: Embedder | None = None,
         batch_size: int = 256,
+        scope: str | None = None,
     ) -> list[int]:
-        """Store already split ``chunks`` under ``key``, replacing what it held (see
-        ``store_document``)."""
+        """Store already split ``chunks`` under ``key`` in ``scope``, replacing what it held
+        there (see ``store_document``)."""
         return await self._store_keyed(
             key,
             memory_type,
@@ -135,6 +151,7 @@ class MemoryCalls(sql.SqlCaller):
             metadata,
             embedder,
             batch_size=batch_size,
+            scope=scope,
         )
 
     async def _store_keyed(
@@ -147,6 +164,7 @@ class MemoryCalls(sql.SqlCaller):
         embedder: Embedder | None,
         *,
         batch_size: int = 256,
+        scope: str | None = None,
     ) -> list[int]:
         """Embed the chunks, then replace everything stored under ``key`` in one call."""
         chosen = self._embedder(embedder)
@@ -168,12 +186,18 @@ class MemoryCalls(sql.SqlCaller):
             source,
             dict(metadata or {}),
             chosen.model,
+            self._scope(scope),
         )
         return [r["id"] for r in records]
 
-    async def get_memory(self, memory_id: int, *, on_primary: bool = False) -> Memory | None:
-        """The memory with this id, or None. Runs on the replica when there is a read pool."""
-        record = await self._send_read("fetchrow", sql.GET_MEMORY, memory_id, on_primary=on_primary)
+    async def get_memory(
+        self, memory_id: int, *, scope: str | None = None, on_primary: bool = False
+    ) -> Memory | None:
+        """The memory with this id in ``scope``, or None (another scope's id reads as none).
+        Runs on the replica when there is a read pool."""
+        record = await self._send_read(
+            "fetchrow", sql.GET_MEMORY, memory_id, self._scope(scope), on_primary=on_primary
+        )
         return None if record is None else Memory.from_record(record)
 
     async def update_memory(
@@ -182,8 +206,10 @@ class MemoryCalls(sql.SqlCaller):
         content: str | None = None,
         metadata: Mapping[str, Any] | None = None,
         embedder: Embedder | None = None,
+        *,
+        scope: str | None = None,
     ) -> bool:
-        """Change a memory in place; False when there is none with this id.
+        """Change a memory of ``scope`` in place; False when the scope has none with this id.
 
         New ``content`` is embedded here (the database refuses new content without a new
         embedding); ``metadata`` replaces the old metadata. ``updated_at`` is set.
@@ -202,23 +228,32 @@ class MemoryCalls(sql.SqlCaller):
             None if metadata is None else dict(metadata),
             vector,
             model,
+            self._scope(scope),
         )
         return result
 
-    async def forget_memory(self, memory_id: int) -> bool:
-        """Delete one memory; False when there was none."""
-        result: bool = await self._send("fetchval", sql.FORGET_MEMORY, memory_id)
+    async def forget_memory(self, memory_id: int, *, scope: str | None = None) -> bool:
+        """Delete one memory of ``scope``; False when the scope had none with this id."""
+        result: bool = await self._send(
+            "fetchval", sql.FORGET_MEMORY, memory_id, self._scope(scope)
+        )
         return result
 
-    async def forget_memories(self, filters: Filters, *, all: bool = False) -> int:
-        """Delete the memories matching ``filters``; how many. A filter that narrows nothing
-        (``{}``, None) is refused (``InvalidArgument``) unless ``all=True``."""
-        result: int = await self._send("fetchval", sql.FORGET_MEMORIES, _filters_json(filters), all)
+    async def forget_memories(
+        self, filters: Filters, *, all: bool = False, scope: str | None = None
+    ) -> int:
+        """Delete the memories of ``scope`` matching ``filters``; how many. A filter that
+        narrows nothing (``{}``, None) is refused (``InvalidArgument``) unless ``all=True``,
+        which forgets the whole scope (never another)."""
+        result: int = await self._send(
+            "fetchval", sql.FORGET_MEMORIES, _filters_json(filters), all, self._scope(scope)
+        )
         return result
 
-    async def forget_document(self, key: str) -> int:
-        """Delete the memory or every chunk of the document stored under ``key``; how many."""
-        result: int = await self._send("fetchval", sql.FORGET_DOCUMENT, key)
+    async def forget_document(self, key: str, *, scope: str | None = None) -> int:
+        """Delete the memory or every chunk of the document stored under ``key`` in ``scope``;
+        how many."""
+        result: int = await self._send("fetchval", sql.FORGET_DOCUMENT, key, self._scope(scope))
         return result
 
     async def search_memory(
@@ -230,8 +265,10 @@ class MemoryCalls(sql.SqlCaller):
         *,
         group_by_document: bool = False,
         on_primary: bool = False,
+        scope: str | None = None,
     ) -> list[MemoryMatch]:
-        """The ``limit`` memories closest to ``query`` (a text to embed, or a vector).
+        """The ``limit`` memories of ``scope`` closest to ``query`` (a text to embed, or a
+        vector).
 
         ``group_by_document=True`` returns only the closest chunk of each document.
 
@@ -246,6 +283,7 @@ class MemoryCalls(sql.SqlCaller):
             limit,
             _filters_json(filters),
             group_by_document,
+            self._scope(scope),
             on_primary=on_primary,
         )
         return [MemoryMatch.from_record(r) for r in records]
@@ -264,8 +302,9 @@ class MemoryCalls(sql.SqlCaller):
         keyword_ranking: str | None = None,
         group_by_document: bool = False,
         on_primary: bool = False,
+        scope: str | None = None,
     ) -> list[HybridMatch]:
-        """Vector and keyword search, fused.
+        """Vector and keyword search over the memories of ``scope``, fused.
 
         ``embedding`` is the query's vector, or an embedder to compute it with (default: the
         ``Db``'s embedder). The keyword arguments tune the fusion (``fusion`` "convex" or "rrf",
@@ -302,14 +341,19 @@ class MemoryCalls(sql.SqlCaller):
             vector,
             limit,
             _filters_json(filters),
+            self._scope(scope),
             *tuning.values(),
             on_primary=on_primary,
         )
         return [HybridMatch.from_record(r) for r in records]
 
     async def memory_overview(self) -> list[dict[str, Any]]:
-        """Operator call: memory counts by memory_type and embedding_model (needs animus_ops)."""
+        """Operator call: memory counts by scope, memory_type and embedding_model, every scope
+        (needs animus_ops)."""
         return [dict(r) for r in await self._send_read("fetch", sql.MEMORY_OVERVIEW)]
+
+    def _scope(self, scope: str | None) -> str:
+        return self.scope if scope is None else scope
 
     def _embedder(self, embedder: Embedder | None) -> Embedder:
         chosen = embedder or self.embedder
@@ -385,4 +429,4 @@ def _filters_json(filters: Filters) -> Mapping[str, Any]:
     return filters
 
 
-__all__ = ["MemoryCalls"]
+__all__ = ["DEFAULT_SCOPE", "MemoryCalls"]

@@ -114,6 +114,8 @@ class Memory(_Row):
     chunk_index: int
     created_at: datetime
     updated_at: datetime
+    #: The scope the memory belongs to.
+    scope: str
 
 
 class _Input(BaseModel):

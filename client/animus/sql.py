@@ -123,41 +123,46 @@ WORK_ITEM = """SELECT id, queue_name, work_type, dedup_key, source, trigger_info
     updated_at, resolved_at
 FROM animus.work_items WHERE id = $1::uuid"""
 
-MEMORY_OVERVIEW = "SELECT * FROM animus.memory_overview ORDER BY memory_type, embedding_model"
+MEMORY_OVERVIEW = (
+    "SELECT * FROM animus.memory_overview ORDER BY scope, memory_type, embedding_model"
+)
 
 # --- semantic memory ---------------------------------------------------------------------------
 
 STORE_MEMORY = """SELECT animus.store_memory(
     content => $1::text, memory_type => $2::text, embedding => $3::public.vector,
-    source => $4::text, metadata => $5::jsonb, embedding_model => $6::text)"""
+    source => $4::text, metadata => $5::jsonb, embedding_model => $6::text, scope => $7::text)"""
 
 #: One id per item, in input order (the function returns them in that order).
-STORE_MEMORIES = "SELECT id FROM animus.store_memories(items => $1::jsonb) AS stored(id)"
+STORE_MEMORIES = (
+    "SELECT id FROM animus.store_memories(items => $1::jsonb, scope => $2::text) AS stored(id)"
+)
 
 SEARCH_MEMORY = """SELECT * FROM animus.search_memory(
     query_embedding => $1::public.vector, match_count => $2::integer, filters => $3::jsonb,
-    group_by_document => $4::boolean)"""
+    group_by_document => $4::boolean, scope => $5::text)"""
 
 HYBRID_SEARCH = """SELECT * FROM animus.hybrid_search(
     query_text => $1::text, query_embedding => $2::public.vector, match_count => $3::integer,
-    filters => $4::jsonb)"""
+    filters => $4::jsonb, scope => $5::text)"""
 
-GET_MEMORY = "SELECT * FROM animus.get_memory(id => $1::bigint)"
+GET_MEMORY = "SELECT * FROM animus.get_memory(id => $1::bigint, scope => $2::text)"
 
 UPDATE_MEMORY = """SELECT animus.update_memory(
     id => $1::bigint, content => $2::text, metadata => $3::jsonb,
-    embedding => $4::public.vector, embedding_model => $5::text)"""
+    embedding => $4::public.vector, embedding_model => $5::text, scope => $6::text)"""
 
-FORGET_MEMORY = "SELECT animus.forget_memory(id => $1::bigint)"
+FORGET_MEMORY = "SELECT animus.forget_memory(id => $1::bigint, scope => $2::text)"
 
-FORGET_MEMORIES = """SELECT animus.forget_memories(filters => $1::jsonb, "all" => $2::boolean)"""
+FORGET_MEMORIES = """SELECT animus.forget_memories(
+    filters => $1::jsonb, "all" => $2::boolean, scope => $3::text)"""
 
 #: One id per chunk, in chunk order.
 STORE_DOCUMENT = """SELECT id FROM animus.store_document(
     key => $1::text, memory_type => $2::text, chunks => $3::jsonb, source => $4::text,
-    metadata => $5::jsonb, embedding_model => $6::text) AS stored(id)"""
+    metadata => $5::jsonb, embedding_model => $6::text, scope => $7::text) AS stored(id)"""
 
-FORGET_DOCUMENT = "SELECT animus.forget_document(key => $1::text)"
+FORGET_DOCUMENT = "SELECT animus.forget_document(key => $1::text, scope => $2::text)"
 
 #: hybrid_search's optional tuning arguments and their types, in signature order.
 HYBRID_TUNING: dict[str, str] = {
@@ -172,7 +177,7 @@ HYBRID_TUNING: dict[str, str] = {
 
 @functools.cache
 def hybrid_search_tuned(names: tuple[str, ...]) -> str:
-    """HYBRID_SEARCH plus the named tuning arguments (as $5, $6, ...), in HYBRID_TUNING order.
+    """HYBRID_SEARCH plus the named tuning arguments (as $6, $7, ...), in HYBRID_TUNING order.
 
     Only the arguments the caller sets are sent, so the function's own defaults (which depend
     on the fusion) stay in one place. Each combination is one stable text for the statement
@@ -183,7 +188,7 @@ def hybrid_search_tuned(names: tuple[str, ...]) -> str:
         raise ValueError(f"unknown hybrid_search arguments: {sorted(unknown)}")
     ordered = [name for name in HYBRID_TUNING if name in names]
     extra = "".join(
-        f", {name} => ${i}::{HYBRID_TUNING[name]}" for i, name in enumerate(ordered, start=5)
+        f", {name} => ${i}::{HYBRID_TUNING[name]}" for i, name in enumerate(ordered, start=6)
     )
     return HYBRID_SEARCH[: HYBRID_SEARCH.rindex(")")] + extra + ")"
 

@@ -35,5 +35,13 @@ async def main() -> None:
         best = hits[0]
         print(best.metadata["document"], best.metadata["headings"], best.content.splitlines()[-1])
 
+        # Each tenant's agent works in a scope of its own: it stores and recalls only there.
+        wishes = {"acme": "Acme wants weekly reports.", "globex": "Globex wants daily ones."}
+        for tenant, wish in wishes.items():
+            await db.scoped(f"{tenant}/agent:reporter").store_memory(wish, "preference")
+        acme_agent = db.scoped("acme/agent:reporter")
+        (only,) = await acme_agent.search_memory("how often does the customer want reports?", 5)
+        print(only.content)
+
 
 asyncio.run(main())

@@ -36,7 +36,7 @@ def test_the_readme_example_runs(server_url: str) -> None:
         )
         assert proc.returncode == 0, proc.stderr
         lines = proc.stdout.strip().splitlines()
-        assert len(lines) == 2, proc.stdout
+        assert len(lines) == 3, proc.stdout
         score, content = lines[0].split(maxsplit=1)
         assert float(score) > 0
         assert content == "example.com is a domain reserved for documentation examples"
@@ -44,5 +44,6 @@ def test_the_readme_example_runs(server_url: str) -> None:
             "docs/runbook.md ['Runbook', 'Restores'] "
             "A restore needs the vault key, which the on-call lead holds."
         ), "the document's best chunk, with its heading path"
+        assert lines[2] == "Acme wants weekly reports.", "one scope's memory, and only that one"
         completed = _db.psql(url, "SELECT state FROM animus.work_items")
         assert completed == "completed"

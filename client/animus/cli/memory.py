@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 
 from ..errors import NotFound
 from ..importer import ImportPlan, import_plan, load_import
+from ..memory import DEFAULT_SCOPE
 from ..models import MemoryFilters
 from ._args import add_command, add_group, json_object
 from ._connect import connect
@@ -19,6 +21,14 @@ from ._errors import EXIT_OK, UsageError
 from ._output import Output, Progress
 
 MATCH_COLUMNS = ("id", "score", "memory_type", "source", "content")
+
+#: The environment variable that names the scope when --scope is not given.
+SCOPE_ENV = "ANIMUS_SCOPE"
+
+
+def _scope(args: argparse.Namespace) -> str:
+    """--scope, else ANIMUS_SCOPE, else the default scope."""
+    return str(args.scope or os.environ.get(SCOPE_ENV) or DEFAULT_SCOPE)
 
 
 def _filters(args: argparse.Namespace) -> MemoryFilters:
@@ -54,6 +64,7 @@ async def _add(args: argparse.Namespace, out: Output, content: str) -> int:
             key=args.key,
             source=args.source,
             metadata=args.metadata,
+            scope=_scope(args),
         )
     out.line(str(memory_id), {"id": memory_id})
     return EXIT_OK
@@ -61,7 +72,7 @@ async def _add(args: argparse.Namespace, out: Output, content: str) -> int:
 
 async def get(args: argparse.Namespace, out: Output) -> int:
     async with await connect(args) as db:
-        memory = await db.get_memory(args.id)
+        memory = await db.get_memory(args.id, scope=_scope(args))
     if memory is None:
         raise NotFound(f"no memory has id {args.id}")
     out.one(memory.model_dump())
@@ -77,7 +88,9 @@ def update(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
 
 async def _update(args: argparse.Namespace, out: Output, content: str | None) -> int:
     async with await connect(args, embedder=content is not None) as db:
-        found = await db.update_memory(args.id, content=content, metadata=args.metadata)
+        found = await db.update_memory(
+            args.id, content=content, metadata=args.metadata, scope=_scope(args)
+        )
     if not found:
         raise NotFound(f"no memory has id {args.id}")
     out.line(f"updated {args.id}", {"id": args.id, "updated": True})
@@ -94,13 +107,13 @@ async def forget(args: argparse.Namespace, out: Output) -> int:
         raise UsageError("give one of: an ID, --key KEY, filters (--type, --source, ...) or --all")
     async with await connect(args) as db:
         if args.id is not None:
-            if not await db.forget_memory(args.id):
+            if not await db.forget_memory(args.id, scope=_scope(args)):
                 raise NotFound(f"no memory has id {args.id}")
             deleted = 1
         elif args.key is not None:
-            deleted = await db.forget_document(args.key)
+            deleted = await db.forget_document(args.key, scope=_scope(args))
         else:
-            deleted = await db.forget_memories(_filters(args), all=args.all)
+            deleted = await db.forget_memories(_filters(args), all=args.all, scope=_scope(args))
     out.line(f"forgot {deleted} memories", {"forgotten": deleted})
     return EXIT_OK
 
@@ -118,7 +131,9 @@ def import_(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
 async def _import(args: argparse.Namespace, out: Output, plan: ImportPlan) -> int:
     async with await connect(args, embedder=True) as db:
         progress = Progress(plan.total, f"importing {args.path}")
-        ids = await import_plan(db, plan, args.batch_size, on_batch=progress.advance)
+        ids = await import_plan(
+            db.scoped(_scope(args)), plan, args.batch_size, on_batch=progress.advance
+        )
         if not plan.total:
             progress.advance(0)
     skipped = [{"file": f, "reason": r} for f, r in plan.skipped]
@@ -136,7 +151,9 @@ async def _import(args: argparse.Namespace, out: Output, plan: ImportPlan) -> in
 
 async def search(args: argparse.Namespace, out: Output) -> int:
     async with await connect(args, embedder=True) as db:
-        matches = await db.search_memory(args.query, args.limit, filters=_filters(args))
+        matches = await db.search_memory(
+            args.query, args.limit, filters=_filters(args), scope=_scope(args)
+        )
     out.rows([m.model_dump() for m in matches], MATCH_COLUMNS)
     return EXIT_OK
 
@@ -152,6 +169,7 @@ async def hybrid(args: argparse.Namespace, out: Output) -> int:
             keyword_weight=args.keyword_weight,
             rrf_k=args.rrf_k,
             keyword_ranking=args.keyword_ranking,
+            scope=_scope(args),
         )
     out.rows(
         [h.model_dump() for h in hits],
@@ -163,9 +181,11 @@ async def hybrid(args: argparse.Namespace, out: Output) -> int:
 async def stats(args: argparse.Namespace, out: Output) -> int:
     async with await connect(args) as db:
         rows = await db.memory_overview()
+    if args.scope or os.environ.get(SCOPE_ENV):
+        rows = [r for r in rows if r["scope"] == _scope(args)]
     out.rows(
         rows,
-        ("memory_type", "embedding_model", "memories", "oldest", "newest", "last_updated"),
+        ("scope", "memory_type", "embedding_model", "memories", "oldest", "newest", "last_updated"),
     )
     if not out.as_json and rows:
         print(f"total: {sum(r['memories'] for r in rows)} memories", file=out.out)
@@ -194,6 +214,15 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--before", metavar="TIMESTAMP", help="created before this time (ISO 8601)")
 
 
+def _scope_option(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    parser.add_argument(
+        "--scope",
+        help=help
+        or f"the scope (tenant, user, agent or run) to work in; default ${SCOPE_ENV}, else "
+        f"{DEFAULT_SCOPE!r}",
+    )
+
+
 def configure_memory_parser(groups: Any) -> None:
     cmds = add_group(
         groups,
@@ -215,6 +244,7 @@ def configure_memory_parser(groups: Any) -> None:
     add_cmd.add_argument(
         "--metadata", type=json_object, default={}, metavar="JSON", help="a JSON object"
     )
+    _scope_option(add_cmd)
 
     imp = add_command(
         cmds,
@@ -238,6 +268,7 @@ def configure_memory_parser(groups: Any) -> None:
     )
     imp.add_argument("--source", help="source for items without one")
     imp.add_argument("--batch-size", type=int, default=64, help="memories per batch (default 64)")
+    _scope_option(imp)
 
     search_cmd = add_command(
         cmds,
@@ -248,6 +279,7 @@ def configure_memory_parser(groups: Any) -> None:
     )
     search_cmd.add_argument("query", help="the text to search for")
     search_cmd.add_argument("--limit", type=int, default=10, help="default 10")
+    _scope_option(search_cmd)
     _filter_options(search_cmd)
 
     hybrid_cmd = add_command(
@@ -259,6 +291,7 @@ def configure_memory_parser(groups: Any) -> None:
     )
     hybrid_cmd.add_argument("query", help="the text to search for")
     hybrid_cmd.add_argument("--limit", type=int, default=10, help="default 10")
+    _scope_option(hybrid_cmd)
     _filter_options(hybrid_cmd)
     tuning = hybrid_cmd.add_argument_group("fusion (default: the database's)")
     tuning.add_argument("--fusion", choices=("convex", "rrf"), help="default convex")
@@ -275,6 +308,7 @@ def configure_memory_parser(groups: Any) -> None:
 
     get_cmd = add_command(cmds, "get", "show one memory by id", get)
     get_cmd.add_argument("id", type=int, help="the memory's id")
+    _scope_option(get_cmd)
 
     upd = add_command(
         cmds,
@@ -288,6 +322,7 @@ def configure_memory_parser(groups: Any) -> None:
     upd.add_argument(
         "--metadata", type=json_object, metavar="JSON", help="the new metadata (replaces it)"
     )
+    _scope_option(upd)
 
     fgt = add_command(
         cmds,
@@ -296,19 +331,23 @@ def configure_memory_parser(groups: Any) -> None:
         forget,
         description="Delete memories: one by ID, a keyed memory or document (all its chunks) "
         "by --key, or every memory matching the filters. Filters that narrow nothing are "
-        "refused; --all deletes every memory.",
+        "refused; --all deletes every memory of the scope.",
     )
     fgt.add_argument("id", type=int, nargs="?", help="the memory's id")
     fgt.add_argument("--key", help="forget the memory or document stored under this key")
-    fgt.add_argument("--all", action="store_true", help="forget every memory (with no filter)")
+    fgt.add_argument(
+        "--all", action="store_true", help="forget every memory of the scope (with no filter)"
+    )
+    _scope_option(fgt)
     _filter_options(fgt)
 
-    add_command(
+    stats_cmd = add_command(
         cmds,
         "stats",
-        "memories per memory_type and embedding_model (animus.memory_overview)",
+        "memories per scope, memory_type and embedding_model (animus.memory_overview)",
         stats,
     )
+    _scope_option(stats_cmd, help=f"only this scope (default ${SCOPE_ENV}, else every scope)")
 
 
 __all__ = ["configure_memory_parser"]

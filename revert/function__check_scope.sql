@@ -1,0 +1,6 @@
+-- Revert animus:function__check_scope from pg
+BEGIN;
+
+DROP FUNCTION animus._check_scope(text);
+
+COMMIT;

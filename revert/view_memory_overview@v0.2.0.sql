@@ -1,0 +1,6 @@
+-- Revert animus:view_memory_overview from pg
+BEGIN;
+
+DROP VIEW animus.memory_overview;
+
+COMMIT;

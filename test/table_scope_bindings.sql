@@ -1,0 +1,66 @@
+-- pgTAP: a role bound to its scope (animus.scope_bindings, bind_scope, unbind_scope) reads and
+-- writes only there, from psql, through SET ROLE and through a session of its own. Own roles
+-- and scopes (ts_bind_*, ts/bind-*); the whole file rolls back.
+BEGIN;
+SELECT plan(24);
+
+SELECT has_table('animus', 'scope_bindings', 'animus.scope_bindings exists');
+SELECT has_function('animus', 'bind_scope', ARRAY['name', 'text'], 'animus.bind_scope exists');
+SELECT has_function('animus', 'unbind_scope', ARRAY['name', 'text'], 'animus.unbind_scope exists');
+SELECT is_definer('animus', 'bind_scope', ARRAY['name', 'text'], 'bind_scope is security definer');
+
+CREATE ROLE ts_bind_acme NOLOGIN IN ROLE animus_app;
+CREATE ROLE ts_bind_free NOLOGIN IN ROLE animus_app;
+SELECT animus.store_memory('acme note', 'ts_bind', '[1,0,0]', scope => 'ts/bind-acme') AS acme_id \gset
+SELECT animus.store_memory('globex note', 'ts_bind', '[1,0,0]', scope => 'ts/bind-globex') AS globex_id \gset
+
+SET LOCAL ROLE animus_ops;
+SELECT is(animus.bind_scope('ts_bind_acme', 'ts/bind-acme'), true, 'animus_ops binds a role to a scope');
+SELECT is(animus.bind_scope('ts_bind_acme', 'ts/bind-acme'), false, 'binding again changes nothing');
+SELECT throws_ok($$SELECT animus.bind_scope('ts_bind_nobody', 'ts/x')$$, 'AN008', NULL, 'an unknown role');
+SELECT throws_ok($$SELECT animus.bind_scope('ts_bind_acme', 'two words')$$, 'AN026', NULL, 'a bad scope');
+RESET ROLE;
+
+-- The bound role, as an operator sees it with SET ROLE.
+SET LOCAL ROLE ts_bind_acme;
+SELECT is(ARRAY(SELECT content FROM animus.search_memory('[1,0,0]', 5, '{"memory_type": "ts_bind"}', scope => 'ts/bind-acme')),
+          ARRAY['acme note'], 'the bound role searches its scope');
+SELECT throws_ok($$SELECT * FROM animus.search_memory('[1,0,0]', 5, scope => 'ts/bind-globex')$$, 'AN027', NULL,
+                 'and is refused another tenant''s');
+SELECT throws_ok($$SELECT * FROM animus.search_memory('[1,0,0]', 5)$$, 'AN027', NULL, 'the default scope too');
+SELECT throws_ok($$SELECT * FROM animus.hybrid_search('note', '[1,0,0]', 5, scope => 'ts/bind-globex')$$, 'AN027', NULL, 'hybrid_search');
+SELECT throws_ok($$SELECT * FROM animus.keyword_search('note', 5, scope => 'ts/bind-globex')$$, 'AN027', NULL, 'keyword_search');
+SELECT throws_ok(format($$SELECT * FROM animus.get_memory(%s, 'ts/bind-globex')$$, :globex_id), 'AN027', NULL, 'get_memory');
+SELECT throws_ok($$SELECT animus.store_memory('planted', 'ts_bind', '[1,0,0]', scope => 'ts/bind-globex')$$, 'AN027', NULL, 'store_memory');
+SELECT throws_ok($$SELECT animus.forget_memories('{}', "all" => true, scope => 'ts/bind-globex')$$, 'AN027', NULL, 'forget_memories');
+SELECT throws_ok($$SELECT animus.bind_scope('ts_bind_acme', 'ts/bind-globex')$$, '42501', NULL, 'an agent cannot bind itself');
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM animus.memories WHERE scope = 'ts/bind-globex'), 1, 'the other tenant''s memory is intact');
+
+-- The bound role logged in as itself (session_user), switching to animus_app: still bound.
+SET LOCAL SESSION AUTHORIZATION ts_bind_acme;
+SET LOCAL ROLE animus_app;
+SELECT throws_ok($$SELECT * FROM animus.search_memory('[1,0,0]', 5, scope => 'ts/bind-globex')$$, 'AN027', NULL,
+                 'SET ROLE animus_app does not lift the login role''s binding');
+SELECT is((SELECT count(*)::int FROM animus.search_memory('[1,0,0]', 5, scope => 'ts/bind-acme')), 1, 'its own scope still works');
+RESET ROLE;
+RESET SESSION AUTHORIZATION;
+
+SET LOCAL ROLE ts_bind_free;
+SELECT is((SELECT count(*)::int FROM animus.search_memory('[1,0,0]', 5, scope => 'ts/bind-globex')), 1,
+          'a role without bindings may use any scope');
+RESET ROLE;
+
+SET LOCAL ROLE animus_ops;
+SELECT is(animus.unbind_scope('ts_bind_acme'), 1::bigint, 'unbind_scope removes the role''s bindings');
+RESET ROLE;
+SET LOCAL ROLE ts_bind_acme;
+SELECT is((SELECT count(*)::int FROM animus.search_memory('[1,0,0]', 5, scope => 'ts/bind-globex')), 1,
+          'a role left without bindings may use any scope again');
+RESET ROLE;
+SET LOCAL ROLE animus_app;
+SELECT throws_ok($$SELECT * FROM animus.scope_bindings$$, '42501', NULL, 'animus_app cannot read the bindings');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
