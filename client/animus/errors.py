@@ -210,6 +210,17 @@ class DuplicateContent(InvalidInput):
     """AN021: ``update_memory``'s new content is already another unkeyed memory of its type."""
 
 
+class InvalidEmbeddingDim(InvalidInput):
+    """AN030: ``set_embedding_dim`` got a dimension outside 1..4000 (pgvector indexes vector up
+    to 2,000 dimensions and halfvec up to 4,000)."""
+
+
+class InvalidEmbeddingBatch(InvalidInput):
+    """AN031: ``set_embeddings`` items are not a JSON array (at most 1,000) of objects with a
+    memory id and an embedding array, or name an id twice, or carry a content_hash that is not
+    hexadecimal."""
+
+
 #: Exception class for each SQLSTATE the client maps exactly.
 SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN000": InvalidDeploySetting,
@@ -233,6 +244,8 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN019": UnknownSchedule,
     "AN020": ContentNeedsEmbedding,
     "AN021": DuplicateContent,
+    "AN030": InvalidEmbeddingDim,
+    "AN031": InvalidEmbeddingBatch,
     "40001": RetryableError,
     "40P01": RetryableError,
     "22P05": InvalidInput,  # untranslatable_character: U+0000 in JSON, which jsonb cannot hold
@@ -309,6 +322,8 @@ __all__ = [
     "InvalidBatch",
     "InvalidDeploySetting",
     "InvalidEmbedding",
+    "InvalidEmbeddingBatch",
+    "InvalidEmbeddingDim",
     "InvalidFilterValue",
     "InvalidImportFile",
     "InvalidInput",
