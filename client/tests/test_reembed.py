@@ -375,3 +375,48 @@ def test_a_database_at_3072_dimensions_stores_searches_and_uses_the_halfvec_inde
             f"'{query}', 10, ROW(NULL, NULL, NULL, NULL, NULL)::animus.memory_filter)",
         )
         assert "Index Scan using memories_embedding_idx" in plan
+
+
+def test_cli_reembed_with_an_openai_model_through_the_sdk(
+    database_url: str, openai_server: OpenAIServer, local_embedder: LocalEmbedder
+) -> None:
+    kind = f"reembed_oai_{uuid.uuid4().hex[:8]}"
+    texts = [f"openai cli note {i}" for i in range(7)]
+
+    async def seed() -> None:
+        async with await Db.connect(database_url, embedder=local_embedder) as db:
+            await db.store_memories([NewMemory(content=t, memory_type=kind) for t in texts])
+
+    async def stored() -> dict[str, list[float]]:
+        async with await Db.connect(database_url) as db:
+            found = await rows(
+                db,
+                "SELECT content, embedding FROM animus.memories "
+                "WHERE memory_type = $1 AND embedding_model = 'text-embedding-3-large'",
+                kind,
+            )
+        return {r["content"]: r["embedding"].to_list() for r in found}
+
+    asyncio.run(seed())
+    env = {"OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": openai_server.base_url}
+    args = ("memory", "reembed", "--type", kind, "--batch", "3", "--json")
+    proc = animus(
+        *args,
+        "--embedder",
+        "openai",
+        "--model",
+        "text-embedding-3-large",
+        url=database_url,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["reembedded"] == 7
+    sent = openai_server.requests_to(EMBEDDINGS)
+    assert [len(r.body["input"]) for r in sent] == [3, 3, 1]
+    assert {(r.body["model"], r.body["dimensions"]) for r in sent} == {
+        ("text-embedding-3-large", 384)
+    }
+    vectors = asyncio.run(stored())
+    assert vectors.keys() == set(texts)
+    for text, vector in vectors.items():
+        assert vector == pytest.approx(fake_embedding(text, 384), abs=1e-6)
