@@ -6,6 +6,9 @@
 -- plain equality the planner weighs the shared HNSW (iterative scan, for a large scope)
 -- against the scope's rows from the b-tree of memories_key_chunk sorted by distance (exact,
 -- for a small scope), and a table partitioned by scope would be pruned to one partition.
+-- A memory awaiting re-embedding (embedding NULL after animus.set_embedding_dim) has no
+-- distance: HNSW never indexes it, but an exact scan (a small scope, a selective filter) would
+-- return it last with a NULL distance, so the leg leaves it out explicitly.
 -- The signature gained scope, so the three-argument function is dropped.
 BEGIN;
 
@@ -19,6 +22,7 @@ AS $$
     SELECT m.id, m.embedding OPERATOR(public.<=>) query_embedding
     FROM animus.memories AS m
     WHERE m.scope = _vector_leg.scope
+      AND m.embedding IS NOT NULL
       AND (f.memory_types IS NULL OR m.memory_type = ANY (f.memory_types))
       AND (f.source IS NULL OR m.source = f.source)
       AND (f.metadata IS NULL OR m.metadata @> f.metadata)

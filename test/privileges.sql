@@ -36,9 +36,9 @@ SELECT is(ARRAY(SELECT name FROM fn WHERE name IN ('_vector_leg', '_is_active', 
     '{}'::text[], '_vector_leg, _is_active and _submission_fault are callable only from inside the definer functions');
 
 SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animus_app', oid, 'EXECUTE') ORDER BY 1),
-    ARRAY['archive_work', 'cancel_work', 'complete_work', 'complete_work_batch', 'create_queue', 'delete_work', 'deployed_changes', 'embedding_dim', 'extend_work',
-          'fail_work', 'forget_document', 'forget_memories', 'forget_memory', 'get_memory', 'hybrid_search', 'keyword_search', 'read_work',
-          'search_memory', 'set_queue_policy', 'store_document', 'store_memories', 'store_memory', 'submit_work', 'submit_work_batch',
+    ARRAY['archive_work', 'cancel_work', 'complete_work', 'complete_work_batch', 'count_to_reembed', 'create_queue', 'delete_work', 'deployed_changes', 'embedding_dim', 'extend_work',
+          'fail_work', 'forget_document', 'forget_memories', 'forget_memory', 'get_memory', 'hybrid_search', 'keyword_search', 'memories_to_reembed', 'read_work',
+          'search_memory', 'set_embeddings', 'set_queue_policy', 'store_document', 'store_memories', 'store_memory', 'submit_work', 'submit_work_batch',
           'update_memory'],
     'animus_app may execute exactly the agent API');
 

@@ -9,7 +9,8 @@ SELECT columns_are('animus', 'memories', ARRAY[
     'memories has the seed columns plus content_hash, embedding_model, key, chunk_index and scope');
 SELECT col_type_is('animus', 'memories', 'embedding', 'vector(' || animus.embedding_dim() || ')',
     'embedding has the deployed dimension');
-SELECT col_not_null('animus', 'memories', 'embedding', 'embedding is required');
+SELECT col_is_null('animus', 'memories', 'embedding',
+    'embedding may be NULL: a memory awaits re-embedding after set_embedding_dim (every store still requires one)');
 SELECT col_default_is('animus', 'memories', 'metadata', '{}'::jsonb, 'metadata defaults to {}');
 SELECT col_is_pk('animus', 'memories', 'id', 'id is the primary key');
 SELECT col_is_unique('animus', 'memories', ARRAY['scope', 'memory_type', 'content_hash', 'key', 'chunk_index'],

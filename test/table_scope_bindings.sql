@@ -2,7 +2,7 @@
 -- writes only there, from psql, through SET ROLE and through a session of its own. Own roles
 -- and scopes (ts_bind_*, ts/bind-*); the whole file rolls back.
 BEGIN;
-SELECT plan(24);
+SELECT plan(27);
 
 SELECT has_table('animus', 'scope_bindings', 'animus.scope_bindings exists');
 SELECT has_function('animus', 'bind_scope', ARRAY['name', 'text'], 'animus.bind_scope exists');
@@ -34,6 +34,11 @@ SELECT throws_ok(format($$SELECT * FROM animus.get_memory(%s, 'ts/bind-globex')$
 SELECT throws_ok($$SELECT animus.store_memory('planted', 'ts_bind', '[1,0,0]', scope => 'ts/bind-globex')$$, 'AN027', NULL, 'store_memory');
 SELECT throws_ok($$SELECT animus.forget_memories('{}', "all" => true, scope => 'ts/bind-globex')$$, 'AN027', NULL, 'forget_memories');
 SELECT throws_ok($$SELECT animus.bind_scope('ts_bind_acme', 'ts/bind-globex')$$, '42501', NULL, 'an agent cannot bind itself');
+-- Re-embedding pages through every scope's content, so a bound role may not run it.
+SELECT throws_ok($$SELECT * FROM animus.memories_to_reembed('other-model')$$, 'AN027', NULL, 'memories_to_reembed');
+SELECT throws_ok($$SELECT animus.count_to_reembed('other-model')$$, 'AN027', NULL, 'count_to_reembed');
+SELECT throws_ok(format($$SELECT animus.set_embeddings('[{"id": %s, "embedding": [0,1,0]}]', 'planted-model')$$, :globex_id),
+                 'AN027', NULL, 'set_embeddings');
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM animus.memories WHERE scope = 'ts/bind-globex'), 1, 'the other tenant''s memory is intact');
 

@@ -107,7 +107,7 @@ class Config(BaseSettings):
         default="text-embedding-3-small", validation_alias=_env("EMBEDDING_MODEL")
     )
     embedding_dimensions: int | None = Field(
-        default=None, ge=1, le=2000, validation_alias=_env("EMBEDDING_DIMENSIONS")
+        default=None, ge=1, le=4000, validation_alias=_env("EMBEDDING_DIMENSIONS")
     )
 
     openai_api_key: SecretStr | None = Field(

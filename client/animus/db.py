@@ -31,6 +31,7 @@ from .errors import (
     map_db_error,
 )
 from .memory import DEFAULT_SCOPE, MemoryCalls
+from .reembed import ReembedCalls, dimension_change_hint
 from .telemetry.gauges import QueueGauges
 from .telemetry.sqlcommenter import CommentingConnection, QuietResetConnection
 from .telemetry.wiring import WorkTelemetry
@@ -74,6 +75,7 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "function_forget_document": 2,
         "table_memories_scope": 1,
         "view_memory_overview": 2,
+        "function_reembed": 1,
     }
 )
 
@@ -81,15 +83,10 @@ _DEPLOY_HINT = "run `sqitch deploy` (locally: script/db deploy) against this dat
 
 
 def dimension_mismatch_hint(deployed: int, wanted: int) -> str:
-    """What to do when an embedder's dimension differs from the database's. A deployed
-    database keeps its dimension (``sqitch deploy --set`` on it deploys nothing), so the ways
-    out are another embedder or a new database."""
-    return (
-        f"use an embedder that makes {deployed}-dimensional embeddings, or keep these in a new "
-        f"database deployed at {wanted}: ANIMUS_EMBEDDING_DIM={wanted} script/db deploy NAME "
-        f"(another server: sqitch deploy --set embedding_dim={wanted} against a new, empty "
-        "database)"
-    )
+    """What to do when an embedder's dimension differs from the database's (see
+    ``animus.reembed.dimension_change_hint``: another embedder, or set_embedding_dim and a
+    re-embed)."""
+    return dimension_change_hint(deployed, wanted)
 
 
 def _json_default(value: object) -> str:
@@ -123,7 +120,7 @@ async def init_connection(connection: asyncpg.Connection) -> None:
             raise
 
 
-class Db(WorkCalls, MemoryCalls):
+class Db(WorkCalls, MemoryCalls, ReembedCalls):
     """An animus database. Build it with ``await Db.connect(...)``; close it with ``close()``
     or ``async with``. It closes only the pool it opened, never the caller's pool or connection.
     """

@@ -219,6 +219,17 @@ class ScopeNotAllowed(PermissionDenied):
     """AN027: the role is bound to other scopes (``animus.scope_bindings``)."""
 
 
+class InvalidEmbeddingDim(InvalidInput):
+    """AN030: ``set_embedding_dim`` got a dimension outside 1..4000 (pgvector indexes vector up
+    to 2,000 dimensions and halfvec up to 4,000)."""
+
+
+class InvalidEmbeddingBatch(InvalidInput):
+    """AN031: ``set_embeddings`` items are not a JSON array (at most 1,000) of objects with a
+    memory id and an embedding array, or name an id twice, or carry a content_hash that is not
+    hexadecimal."""
+
+
 class PartmanMissing(DatabaseError):
     """AN034: a partitioned queue was asked for, but pg_partman is not installed in this
     database; the hint says how to set it up. Nothing was created."""
@@ -259,6 +270,8 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN021": DuplicateContent,
     "AN026": InvalidScope,
     "AN027": ScopeNotAllowed,
+    "AN030": InvalidEmbeddingDim,
+    "AN031": InvalidEmbeddingBatch,
     "AN034": PartmanMissing,
     "AN035": InvalidPartitioning,
     "AN036": QueueLayoutMismatch,
@@ -338,6 +351,8 @@ __all__ = [
     "InvalidBatch",
     "InvalidDeploySetting",
     "InvalidEmbedding",
+    "InvalidEmbeddingBatch",
+    "InvalidEmbeddingDim",
     "InvalidFilterValue",
     "InvalidImportFile",
     "InvalidInput",

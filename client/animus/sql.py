@@ -196,6 +196,20 @@ def hybrid_search_tuned(names: tuple[str, ...]) -> str:
 FetchMethod = Literal["fetch", "fetchrow", "fetchval", "execute"]
 
 
+# --- re-embedding (reembed.py) ------------------------------------------------------------------
+
+MEMORIES_TO_REEMBED = """SELECT id, content, content_hash FROM animus.memories_to_reembed(
+    model => $1::text, batch_size => $2::integer, after_id => $3::bigint,
+    memory_type => $4::text)"""
+
+COUNT_TO_REEMBED = "SELECT animus.count_to_reembed(model => $1::text, memory_type => $2::text)"
+
+SET_EMBEDDINGS = "SELECT animus.set_embeddings(items => $1::jsonb, embedding_model => $2::text)"
+
+#: Operator (schema owner) only: empties every embedding; re-embed afterwards.
+SET_EMBEDDING_DIM = "SELECT animus.set_embedding_dim(dim => $1::integer)"
+
+
 class SqlCaller(ABC):
     """Something that sends the statements above: the ``Db``.
 
@@ -225,6 +239,7 @@ __all__ = [
     "CANCEL_WORK",
     "COMPLETE_WORK",
     "COMPLETE_WORK_BATCH",
+    "COUNT_TO_REEMBED",
     "CREATE_QUEUE",
     "CREATE_QUEUE_LAYOUT",
     "DELETE_WORK",
@@ -241,6 +256,7 @@ __all__ = [
     "HYBRID_TUNING",
     "JSONB_PROBE",
     "LIST_SCHEDULES",
+    "MEMORIES_TO_REEMBED",
     "PAUSE_SCHEDULE",
     "PURGE",
     "READ_WORK",
@@ -248,6 +264,8 @@ __all__ = [
     "REQUEUE_DEAD",
     "SCHEDULE_WORK",
     "SEARCH_MEMORY",
+    "SET_EMBEDDINGS",
+    "SET_EMBEDDING_DIM",
     "SET_QUEUE_POLICY",
     "STORE_DOCUMENT",
     "STORE_MEMORIES",

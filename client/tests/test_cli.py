@@ -501,8 +501,9 @@ def test_dimension_mismatch_hint_names_a_path_that_works(server_url: str) -> Non
         proc = animus("memory", "add", "some text", "--type", "note", url=url)
     assert_one_line_error(proc, 2, "3-dimensional")
     hint = proc.stderr.splitlines()[1]
-    assert "ANIMUS_EMBEDDING_DIM=384 script/db deploy NAME" in hint
-    assert "3-dimensional" in hint and "new" in hint
+    # Not `sqitch deploy --set embedding_dim=384`, which deploys nothing on this database.
+    assert "SELECT animus.set_embedding_dim(384)" in hint and "animus memory reembed" in hint
+    assert "3-dimensional" in hint and "sqitch deploy" not in hint
 
 
 def test_missing_database_and_wrong_password_get_hints(server_url: str) -> None:

@@ -134,7 +134,14 @@ def test_sql_hints_become_cli_commands() -> None:
     dim = EmbeddingDimensionMismatch("expected 3 dimensions, not 384", sqlstate="AN012",
                                      hint="... (sqitch deploy --set embedding_dim=N).")  # fmt: skip
     hint = cli_hint(dim, argparse.Namespace(group="memory", command="add"))
-    assert hint is not None and "ANIMUS_EMBEDDING_DIM=N script/db deploy NAME" in hint
+    assert hint is not None and "SELECT animus.set_embedding_dim(N)" in hint
+    assert "animus memory reembed" in hint and "sqitch deploy" not in hint
+    known = EmbeddingDimensionMismatch("3 vs 384", expected=3, actual=384, sqlstate="AN012")
+    hint = cli_hint(known, argparse.Namespace(group="memory", command="add"))
+    assert hint is not None and "SELECT animus.set_embedding_dim(384)" in hint
+    wide = EmbeddingDimensionMismatch("3 vs 5000", expected=3, actual=5000, sqlstate="AN012")
+    hint = cli_hint(wide, argparse.Namespace(group="memory", command="add"))
+    assert hint is not None and "at most 4000" in hint and "set_embedding_dim" not in hint
     # The library (and so psql users) keep the SQL hint; only the CLI's report changes.
     assert unknown.hint == sql_hint and cli_hint(unknown, None) is None
 

@@ -121,7 +121,7 @@ async def test_embedding_dimension_mismatch_names_both_numbers(database_url: str
         await Db.connect(database_url, embedder=embedder_of(1536))
     assert (caught.value.expected, caught.value.actual) == (384, 1536)
     assert "384" in str(caught.value) and "1536" in str(caught.value)
-    assert "embedding_dim=1536" in str(caught.value)
+    assert "set_embedding_dim(1536)" in str(caught.value)
 
 
 async def test_unreachable_server_is_a_connection_error() -> None:

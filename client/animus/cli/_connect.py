@@ -90,12 +90,13 @@ def cluster_errors(target: Target) -> Iterator[None]:
         raise
 
 
-def make_embedder(kind: str, url: str, dimensions: int) -> Embedder:
-    """The embedder for ``--embedder``; openai's dimension defaults to the database's."""
+def make_embedder(kind: str, url: str, dimensions: int, model: str | None = None) -> Embedder:
+    """The embedder for ``--embedder``; openai's dimension defaults to the database's, its
+    model to ANIMUS_EMBEDDING_MODEL's unless ``model`` names one."""
     if kind == "openai":
         config = Config(database_url=url)
         return OpenAIEmbedder(
-            config.embedding_model,
+            model or config.embedding_model,
             config.embedding_dimensions or dimensions,
             api_key=config.require_openai_key(),
             base_url=config.openai_base_url,

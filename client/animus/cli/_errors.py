@@ -31,7 +31,7 @@ exit codes:
        deployed, a provider failed, or the configuration is invalid
   2    bad arguments: an invalid command line or input file, or arguments the database
        rejects as invalid (SQLSTATE AN001, AN005-AN008, AN010-AN014, AN018, AN020,
-       AN021, AN035, AN036)
+       AN021, AN026, AN030, AN031, AN035, AN036)
   3    not found or not running: an unknown queue, work item or schedule (AN002, AN003,
        AN019), a missing file, or the embedded cluster is not running (animus db status,
        psql, deploy)

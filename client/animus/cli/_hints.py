@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import AnimusError
+from ..errors import AnimusError, EmbeddingDimensionMismatch
+from ..reembed import dimension_change_hint
 
 
 def _unknown_queue(exc: AnimusError, args: argparse.Namespace) -> str | None:
@@ -42,11 +43,15 @@ def _wrong_state(exc: AnimusError, args: argparse.Namespace) -> str | None:
 
 
 def _dimension(exc: AnimusError, args: argparse.Namespace) -> str | None:
-    # The server's hint names `sqitch deploy --set`, which does nothing to a deployed database.
+    # `sqitch deploy --set embedding_dim=N` does nothing to a deployed database; the path that
+    # works is another embedder, or set_embedding_dim and a re-embed (every memory is kept).
+    if isinstance(exc, EmbeddingDimensionMismatch) and exc.expected and exc.actual:
+        return dimension_change_hint(exc.expected, exc.actual)
     return (
-        "a database keeps the dimension it was deployed with: use an embedder that makes "
-        "animus.embedding_dim() dimensions (--embedder local makes 384), or a new database "
-        "deployed at yours: ANIMUS_EMBEDDING_DIM=N script/db deploy NAME"
+        "use an embedder that makes animus.embedding_dim() dimensions (--embedder local makes "
+        "384), or change the database's dimension keeping every memory: as the schema owner "
+        "run SELECT animus.set_embedding_dim(N); then animus memory reembed (see "
+        'docs/operations.md, "Changing the embedding dimension")'
     )
 
 

@@ -15,8 +15,9 @@ from ..errors import NotFound
 from ..importer import ImportPlan, import_plan, load_import
 from ..memory import DEFAULT_SCOPE
 from ..models import MemoryFilters
-from ._args import add_command, add_group, json_object
-from ._connect import connect
+from ..reembed import MAX_BATCH
+from ._args import add_command, add_group, json_object, opt
+from ._connect import connect, make_embedder, resolve_target
 from ._errors import EXIT_OK, UsageError
 from ._output import Output, Progress
 
@@ -192,6 +193,34 @@ async def stats(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+async def reembed(args: argparse.Namespace, out: Output) -> int:
+    if not 1 <= args.batch <= MAX_BATCH:
+        raise UsageError(f"--batch must be between 1 and {MAX_BATCH}")
+    target = resolve_target(args)
+    async with await connect(args) as db:
+        kind = opt(args, "embedder") or "local"
+        embedder = make_embedder(kind, target.url, await db.embedding_dim(), model=args.model)
+        if args.model is not None and embedder.model != args.model:
+            raise UsageError(
+                f"--model {args.model}: the local embedder is {embedder.model}",
+                hint="--embedder openai re-embeds with any model of an OpenAI-compatible endpoint",
+            )
+        db.embedder = embedder
+        await db.check()  # the embedder's dimension against the database's, with the hint
+        total = await db.count_to_reembed(embedder.model, memory_type=args.memory_type)
+        progress = Progress(total, f"re-embedding with {embedder.model}")
+        result = await db.reembed(
+            memory_type=args.memory_type, batch_size=args.batch, on_batch=progress.advance
+        )
+        if not total:
+            progress.advance(0)
+    text = f"re-embedded {result.reembedded} memories with {result.model}"
+    if result.skipped:
+        text += f" ({result.skipped} skipped: forgotten or changed meanwhile)"
+    out.line(text, result.model_dump())
+    return EXIT_OK
+
+
 def _filter_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("filters")
     group.add_argument(
@@ -304,6 +333,29 @@ def configure_memory_parser(groups: Any) -> None:
         "--keyword-ranking",
         choices=("bm25", "or_rank_cd", "and_rank_cd", "and_rank"),
         help="how the keyword leg ranks (default bm25)",
+    )
+
+    rem = add_command(
+        cmds,
+        "reembed",
+        "re-embed the memories of another model (or none) in batches, resumably, with progress",
+        reembed,
+        embedder=True,
+        description="Re-embed, batch by batch, every memory whose embedding is missing or was "
+        "made by another model than --model (default: the embedder's model), optionally of "
+        "one --type. Each batch records its model as it is written, so an interrupted run "
+        "continues where it stopped when started again. After a dimension change "
+        "(SELECT animus.set_embedding_dim(N)) this fills the emptied embeddings. Progress is "
+        "a bar on a terminal, one line per batch otherwise (on stderr).",
+    )
+    rem.add_argument(
+        "--model",
+        help="the embedding model (--embedder openai: any model of the endpoint; default "
+        "ANIMUS_EMBEDDING_MODEL; local: all-MiniLM-L6-v2)",
+    )
+    rem.add_argument("--type", dest="memory_type", help="only memories of this memory_type")
+    rem.add_argument(
+        "--batch", type=int, default=100, help=f"memories per batch, 1..{MAX_BATCH} (default 100)"
     )
 
     get_cmd = add_command(cmds, "get", "show one memory by id", get)

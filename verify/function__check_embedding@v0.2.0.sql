@@ -1,0 +1,8 @@
+-- Verify animus:function__check_embedding on pg
+BEGIN;
+
+-- The reworked check bounds the norm (single-precision cosine), not only zero and infinity.
+SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
+WHERE oid = to_regprocedure('animus._check_embedding(public.vector)') AND prosrc LIKE '%1e12%';
+
+ROLLBACK;
