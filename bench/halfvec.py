@@ -151,7 +151,7 @@ async def measure(url: str, rows: int, dim: int, queries: int) -> dict[str, Any]
             r[0]
             for r in await conn.fetch(
                 "EXPLAIN (COSTS OFF) SELECT * FROM animus._vector_leg($1::public.vector, 10, "
-                "ROW(NULL, NULL, NULL, NULL, NULL)::animus.memory_filter)",
+                "ROW(NULL, NULL, NULL, NULL, NULL)::animus.memory_filter, 'default')",
                 corpus.draw(1)[0],
             )
         )

@@ -1,7 +1,7 @@
 -- pgTAP: animus.set_embedding_dim (test database at embedding_dim 3). Everything here is rolled
 -- back, the dimension change included.
 BEGIN;
-SELECT plan(33);
+SELECT plan(36);
 
 SELECT has_function('animus', 'set_embedding_dim', ARRAY['integer'], 'set_embedding_dim exists');
 SELECT is_definer('animus', 'set_embedding_dim', ARRAY['integer'], 'it is security definer');
@@ -39,6 +39,14 @@ SELECT is((SELECT count(*)::int FROM animus.memories AS m JOIN before AS b USING
           (SELECT count(*)::int FROM before), 'every memory is kept: ids, content, metadata, keys, timestamps');
 SELECT is((SELECT count(*)::int FROM animus.memories WHERE embedding IS NOT NULL OR embedding_model IS NOT NULL), 0,
           'no embedding or embedding_model is left');
+-- A memory awaiting its new embedding can still have its metadata changed; new content still
+-- needs an embedding.
+SELECT is(animus.update_memory((SELECT min(id) FROM before), metadata => '{"waiting": true}', scope => (SELECT scope FROM animus.memories WHERE id = (SELECT min(id) FROM before))),
+          true, 'update_memory changes the metadata of a memory awaiting re-embedding');
+SELECT is((SELECT metadata FROM animus.memories WHERE id = (SELECT min(id) FROM before)), '{"waiting": true}'::jsonb, 'and the metadata is stored');
+SELECT throws_ok(format($$SELECT animus.update_memory(%s, content => 'new text', scope => %L)$$, (SELECT min(id) FROM before),
+                        (SELECT scope FROM animus.memories WHERE id = (SELECT min(id) FROM before))),
+                 'AN020', NULL, 'new content without an embedding is still AN020');
 SELECT is((SELECT count(*)::int FROM (SELECT lexeme, sum(documents) AS documents FROM animus.memory_lexeme_stats GROUP BY lexeme) AS s
            FULL JOIN stats_before AS b USING (lexeme) WHERE s.documents IS DISTINCT FROM b.documents), 0,
           'the keyword statistics are unchanged');
@@ -80,11 +88,12 @@ SELECT throws_ok($$SELECT animus.store_memory('too wide', 'sdtap_wide', array_fi
                  'and store_memory refuses it too');
 
 SET LOCAL enable_seqscan = off;
+SET LOCAL enable_sort = off;
 CREATE TEMP TABLE plan_lines (line text);
 DO $$
 DECLARE r record;
 BEGIN
-    FOR r IN EXECUTE format('EXPLAIN (COSTS OFF) SELECT * FROM animus._vector_leg(%L, 10, ROW(NULL, NULL, NULL, NULL, NULL)::animus.memory_filter)',
+    FOR r IN EXECUTE format('EXPLAIN (COSTS OFF) SELECT * FROM animus._vector_leg(%L, 10, ROW(NULL, NULL, NULL, NULL, NULL)::animus.memory_filter, ''default'')',
                             (SELECT array_agg(0.5)::real[]::public.vector FROM generate_series(1, 2048))::text) LOOP
         INSERT INTO plan_lines VALUES (r."QUERY PLAN");
     END LOOP;

@@ -371,8 +371,9 @@ def test_a_database_at_3072_dimensions_stores_searches_and_uses_the_halfvec_inde
         query = json.dumps(fake_embedding(texts[5], 3072))
         plan = _db.psql(
             url,
-            "SET enable_seqscan = off; EXPLAIN (COSTS OFF) SELECT * FROM animus._vector_leg("
-            f"'{query}', 10, ROW(NULL, NULL, NULL, NULL, NULL)::animus.memory_filter)",
+            "SET enable_seqscan = off; SET enable_sort = off;"
+            " EXPLAIN (COSTS OFF) SELECT * FROM animus._vector_leg("
+            f"'{query}', 10, ROW(NULL, NULL, NULL, NULL, NULL)::animus.memory_filter, 'default')",
         )
         assert "Index Scan using memories_embedding_idx" in plan
 
