@@ -293,12 +293,15 @@ async def run(args: argparse.Namespace, out: Output) -> int:
                 shutdown_timeout=args.shutdown_timeout,
                 on_result=report,
             )
-            print(
-                f"worker: reading {', '.join(queues)} with up to {args.concurrency} handler(s)",
-                file=sys.stderr,
-                flush=True,
-            )
             with worker.signals():
+                # Announced only once SIGTERM and SIGINT are handled: a supervisor (or a test)
+                # that signals as soon as it reads this line gets the graceful stop, not death
+                # by the default action.
+                print(
+                    f"worker: reading {', '.join(queues)} with up to {args.concurrency} handler(s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 stats = await worker.run(max_items=args.max_items, until_empty=args.until_empty)
             why = " (stopped by signal)" if worker.stopping else ""
             extra = "".join(
