@@ -76,7 +76,9 @@ BEGIN
             embedding = new_embedding,
             embedding_model = new_model,
             updated_at = now()
-        WHERE m.id = update_memory.id;
+        -- the scope too, though the id alone finds the row: on a table partitioned by scope
+        -- (animus.partition_memories) it prunes the update to the scope's partition
+        WHERE m.id = update_memory.id AND m.scope = cur.scope;
     EXCEPTION WHEN unique_violation THEN
         SELECT o.id INTO other_id FROM animus.memories AS o
         WHERE o.scope = cur.scope AND o.memory_type = cur.memory_type AND o.key IS NULL

@@ -2,7 +2,7 @@
 -- acting as each role. A function added later must be classified here (agent API, operator
 -- API or private), so a forgotten GRANT or REVOKE fails this file.
 BEGIN;
-SELECT plan(51);
+SELECT plan(52);
 
 -- --- The catalogue -----------------------------------------------------------------------------
 
@@ -75,6 +75,10 @@ SELECT is(ARRAY(SELECT name FROM rel WHERE CASE WHEN relkind = 'S' THEN has_sequ
                            ELSE has_table_privilege('public', oid, 'SELECT, INSERT, UPDATE, DELETE') END ORDER BY 1),
     '{}'::text[], 'PUBLIC holds no privilege on any relation of animus or pgmq');
 
+SELECT is(ARRAY(SELECT signature FROM fn
+                WHERE name IN ('set_embedding_dim', 'partition_memories', 'unpartition_memories', '_rebuild_memories')
+                  AND (has_function_privilege('animus_app', oid, 'EXECUTE') OR has_function_privilege('animus_ops', oid, 'EXECUTE'))),
+    '{}'::text[], 'the table rebuilds (set_embedding_dim, partition_memories, unpartition_memories) are the schema owner''s alone');
 SELECT ok(NOT has_schema_privilege('animus_app', 'pgmq', 'USAGE'), 'animus_app may not use schema pgmq');
 SELECT ok(NOT has_schema_privilege('animus_ops', 'pgmq', 'USAGE'), 'animus_ops may not use schema pgmq');
 SELECT ok(NOT has_schema_privilege('animus_ops', 'animus', 'CREATE'), 'animus_ops may not create objects in animus');

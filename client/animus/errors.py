@@ -224,6 +224,16 @@ class InvalidEmbeddingDim(InvalidInput):
     to 2,000 dimensions and halfvec up to 4,000)."""
 
 
+class InvalidPartitionCount(InvalidInput):
+    """AN038: ``partition_memories`` got a partition count outside 2..256."""
+
+
+class MemoryLayoutMismatch(DatabaseError):
+    """AN039: ``partition_memories`` found the memories already partitioned into that count,
+    ``unpartition_memories`` found them not partitioned, or an object depends on the table that
+    the rebuild cannot carry over (a foreign key, a policy, a SQL-body function)."""
+
+
 class InvalidEmbeddingBatch(InvalidInput):
     """AN031: ``set_embeddings`` items are not a JSON array (at most 1,000) of objects with a
     memory id and an embedding array, or name an id twice, or carry a content_hash that is not
@@ -275,6 +285,8 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN034": PartmanMissing,
     "AN035": InvalidPartitioning,
     "AN036": QueueLayoutMismatch,
+    "AN038": InvalidPartitionCount,
+    "AN039": MemoryLayoutMismatch,
     "40001": RetryableError,
     "40P01": RetryableError,
     "22P05": InvalidInput,  # untranslatable_character: U+0000 in JSON, which jsonb cannot hold
