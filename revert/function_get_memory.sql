@@ -3,6 +3,7 @@
 BEGIN;
 
 DROP FUNCTION animus.get_memory(bigint, text);
+DROP FUNCTION animus._get_memory(bigint, text);
 
 CREATE FUNCTION animus.get_memory(id bigint)
 RETURNS TABLE (id bigint, content text, memory_type text, source text, metadata jsonb,
