@@ -1,5 +1,6 @@
 -- Deploy animus:function_requeue_dead to pg
--- The new message carries the item's priority, as submit_work's do, so read_work orders it.
+-- The new message carries the item's priority, as submit_work's do, so read_work orders it,
+-- and a call that requeued anything notifies listening workers once (channel animus_work).
 -- Bounded: at most max_items items per call (default 1000), so one call is one short statement
 -- that holds few locks; an operator repeats it until it returns fewer rows than max_items.
 -- Keys are claimed with submit_work's dedup-and-merge protocol (docs/queue.md, "Concurrency"),
@@ -17,6 +18,7 @@ CREATE OR REPLACE FUNCTION animus.requeue_dead(queue_name text, work_ids uuid[] 
 AS $$
 #variable_conflict use_column
 DECLARE
+    requeued boolean := false;
     dead record;
     active_id uuid;
     new_msg_id bigint;
@@ -99,8 +101,14 @@ BEGIN
                                                                      'tracestate', dead.tracestate)) END;
             UPDATE animus.work_items w SET pgmq_msg_id = new_msg_id WHERE w.id = dead.id;
             RETURN NEXT ROW(dead.id, 'queued', NULL, new_msg_id)::animus.submit_result;
+            requeued := true;
         END IF;
     END LOOP;
+    -- The new messages are ready at once: wake listening workers, as submit_work does, with
+    -- one notification per call however many items it requeued.
+    IF requeued THEN
+        PERFORM pg_notify('animus_work', requeue_dead.queue_name);
+    END IF;
 END
 $$;
 

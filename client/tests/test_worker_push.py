@@ -140,3 +140,27 @@ async def test_a_burst_sends_few_notifications(db: Db, database_url: str) -> Non
     finally:
         await listener.close()
     assert heard == [queue]
+
+
+async def test_requeue_dead_wakes_listening_workers(db: Db, database_url: str) -> None:
+    """Requeued items are ready at once, like submitted ones: requeue_dead notifies once per call
+    (not once per item), so a listening worker need not wait for its next poll."""
+    queue = await new_queue(db)
+    for _ in range(3):
+        await db.submit_work(
+            NewWorkItem(queue_name=queue, work_type="push", source="test", max_attempts=1)
+        )
+    for item in await db.read_work(queue, vt_seconds=30, qty=3):
+        await db.fail(item, "broken")
+    heard: list[str] = []
+    listener = await asyncpg.connect(database_url)
+    try:
+        await listener.add_listener("animus_work", lambda *a: heard.append(a[3]))
+        rows = await listener.fetch("SELECT * FROM animus.requeue_dead($1::text)", queue)
+        assert [r["status"] for r in rows] == ["queued"] * 3
+        await listener.fetchval("SELECT 1")
+        await until(lambda: len(heard) >= 1)
+        await listener.fetchval("SELECT 1")
+    finally:
+        await listener.close()
+    assert heard == [queue]
