@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from . import sql
 from .embeddings import Embedder
-from .errors import AnimusError, EmbeddingDimensionMismatch, InvalidArgument
+from .errors import AnimusError, EmbeddingDimensionMismatch
 from .memory import _embed_all
 
 #: set_embeddings takes at most this many items per call.
@@ -78,20 +78,20 @@ class ReembedCalls(sql.SqlCaller):
         """Re-embed, with ``embedder`` (default: the Db's), every memory whose embedding is
         missing or from another model, optionally of one ``memory_type`` only.
 
-        Works in batches of ``batch_size`` (1..1000): read the batch, embed its contents, write
-        the vectors with the model's name. An interrupted run loses at most the batch in
-        flight; the next run carries on from there. ``on_batch(n)`` is called after each batch
-        with the number of memories it handled (for a progress bar). Content, metadata, ids
-        and ``updated_at`` are not touched. Memories stored meanwhile by another model are
-        picked up when their id is still ahead; a second run catches the rest.
+        Works in batches of ``batch_size`` (1..1000; ``memories_to_reembed`` refuses others
+        with AN008, ``InvalidArgument``, before anything is embedded): read the batch, embed
+        its contents, write the vectors with the model's name. An interrupted run loses at
+        most the batch in flight; the next run carries on from there. ``on_batch(n)`` is
+        called after each batch with the number of memories it handled (for a progress bar).
+        Content, metadata, ids and ``updated_at`` are not touched. Memories stored meanwhile
+        by another model are picked up when their id is still ahead; a second run catches
+        the rest.
         """
         chosen = embedder or self.embedder
         if chosen is None:
             raise AnimusError(
                 "no embedder: pass one to reembed or to Db.connect(..., embedder=...)"
             )
-        if not 1 <= batch_size <= MAX_BATCH:
-            raise InvalidArgument(f"batch_size must be between 1 and {MAX_BATCH}, got {batch_size}")
         deployed: int = await self._send("fetchval", sql.EMBEDDING_DIM)
         if chosen.dimensions != deployed:
             raise EmbeddingDimensionMismatch(

@@ -28,10 +28,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 import asyncpg
+import pytest
 
 if TYPE_CHECKING:
     from animus import Db
@@ -158,6 +159,25 @@ async def open_connections(url: str, count: int) -> list[asyncpg.Connection]:
         await asyncio.gather(*(c.close() for c in opened), return_exceptions=True)
         raise
     return opened
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip a test whose prerequisite this server lacks (pg_cron, pg_partman, the embedded
+    cluster...), except where it cannot be missing: under CI on the embedded cluster that
+    ``script/test`` set up, a missing prerequisite is a broken set-up and fails the test, so a
+    check that CI depends on never turns silently into a skip."""
+    if os.environ.get("CI") == "true" and os.environ.get("ANIMUS_TEST_CLUSTER_URL"):
+        pytest.fail(f"{reason}, but script/test under CI sets it up: the set-up is broken")
+    pytest.skip(reason)
+
+
+async def new_queue_on(conn: asyncpg.Connection, prefix: str) -> str:
+    """Like :func:`new_queue`, on a raw asyncpg connection (the concurrency suites). The name
+    is unique, so tests that use it as their work_type never share dedup keys (which are per
+    work_type across queues) in the session database."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    await conn.execute("SELECT animus.create_queue($1::text)", name)
+    return name
 
 
 async def new_queue(db: Db, prefix: str) -> str:

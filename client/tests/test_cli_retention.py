@@ -137,7 +137,7 @@ def test_reconcile_settles_an_item_whose_message_was_deleted(database_url: str, 
 @pytest.fixture
 def partman(database_url: str) -> str:
     if _count(database_url, "SELECT count(*) FROM pg_extension WHERE extname = 'pg_partman'") == 0:
-        pytest.skip("pg_partman is not installed here (script/setup installs it where packaged)")
+        _db.unavailable("pg_partman is not installed (script/setup installs it where packaged)")
     return database_url
 
 
@@ -195,7 +195,7 @@ def cron_url(server_url: str) -> Iterator[str]:
     preload = _db.psql(server_url, "SELECT current_setting('shared_preload_libraries')")
     crondb = _db.psql(server_url, "SELECT current_setting('cron.database_name', true)").strip()
     if "pg_cron" not in preload or not crondb:
-        pytest.skip("this server does not preload pg_cron (script/db start sets it up)")
+        _db.unavailable("this server does not preload pg_cron (script/db start sets it up)")
     url = _db.with_database(server_url, crondb)
     _db.sqitch(url, "deploy", "--set", "embedding_dim=384")
     _db.psql(url, "CREATE EXTENSION IF NOT EXISTS pg_cron")

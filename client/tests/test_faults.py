@@ -319,7 +319,7 @@ class Cluster:
 def throwaway_cluster() -> Iterator[Cluster]:
     bindir = _pg_bin()
     if bindir is None:
-        pytest.skip("no local PostgreSQL server with pgvector to build a throwaway cluster")
+        _db.unavailable("no local PostgreSQL server with pgvector to build a throwaway cluster")
     root = Path(tempfile.mkdtemp(prefix="animus-fault-"))
     data, sock = root / "data", root / "run"
     data.mkdir()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -41,14 +40,6 @@ async def connections(database_url: str) -> AsyncIterator[list[asyncpg.Connectio
         yield conns
     finally:
         await asyncio.gather(*(c.close() for c in conns))
-
-
-async def new_queue(conn: asyncpg.Connection) -> str:
-    """A queue of its own. Its name doubles as the work_type: dedup keys are per work_type
-    across queues, so tests sharing the session database must not share work types."""
-    name = f"race_{uuid.uuid4().hex[:12]}"
-    await conn.execute("SELECT animus.create_queue($1::text)", name)
-    return name
 
 
 async def start_together(
@@ -99,7 +90,7 @@ async def assert_one_active_item_per_key(
 async def test_racing_submitters_leave_one_active_item_per_key(
     connections: list[asyncpg.Connection],
 ) -> None:
-    queue = await new_queue(connections[0])
+    queue = await _db.new_queue_on(connections[0], "race")
     keys = [f"key-{k}" for k in range(KEYS)]
 
     async def submit_every_key(i: int, conn: asyncpg.Connection) -> list[Any]:
@@ -126,7 +117,7 @@ async def test_racing_submitters_leave_one_active_item_per_key(
 async def test_racing_overlapping_batches_leave_one_active_item_per_key(
     connections: list[asyncpg.Connection],
 ) -> None:
-    queue = await new_queue(connections[0])
+    queue = await _db.new_queue_on(connections[0], "race")
 
     async def submit_one_batch(i: int, conn: asyncpg.Connection) -> list[Any]:
         # Every batch holds all keys, in an order of its own, plus a duplicate of its first key.
@@ -161,7 +152,7 @@ async def test_concurrent_readers_never_get_the_same_message_twice(
     connections: list[asyncpg.Connection],
 ) -> None:
     conn = connections[0]
-    queue = await new_queue(conn)
+    queue = await _db.new_queue_on(conn, "race")
     for start in range(0, ITEMS_TO_DRAIN, 500):
         items = [
             {"queue_name": queue, "work_type": "drain", "source": "test", "params": {"n": n}}

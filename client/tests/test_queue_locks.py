@@ -45,12 +45,6 @@ async def conns(database_url: str) -> AsyncIterator[list[asyncpg.Connection]]:
             await conn.close()
 
 
-async def new_queue(conn: asyncpg.Connection, prefix: str = "locks") -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    await conn.execute("SELECT animus.create_queue($1::text)", name)
-    return name
-
-
 async def waiting_on_lock(watcher: asyncpg.Connection, conn: asyncpg.Connection) -> bool:
     pid = conn.get_server_pid()
     return bool(
@@ -134,7 +128,7 @@ async def running_item(conn: asyncpg.Connection, queue: str) -> uuid.UUID:
 async def test_read_and_settle_do_not_deadlock(
     conns: list[asyncpg.Connection], settle: str, state_after: str
 ) -> None:
-    queue = await new_queue(conns[0])
+    queue = await _db.new_queue_on(conns[0], "locks")
     work_id = await running_item(conns[0], queue)
     # The third lock: the item's row, which the settle call needs (v0.1.0 took it first).
     first, second = await line_up(
@@ -161,7 +155,7 @@ async def test_overlapping_batches_do_not_deadlock(database_url: str) -> None:
     conns = [await asyncpg.connect(database_url) for _ in range(5)]
     hold_a, hold_b, first_conn, second_conn, watcher = conns
     try:
-        queue = await new_queue(hold_a)
+        queue = await _db.new_queue_on(hold_a, "locks")
         key = {k: f"{queue}-{k}" for k in "abc"}
         item_a = await hold_a.fetchrow(SUBMIT, queue, queue, "t", "{}", key["a"])
         item_b = await hold_a.fetchrow(SUBMIT, queue, queue, "t", "{}", key["b"])
@@ -210,7 +204,7 @@ async def test_batch_and_read_do_not_deadlock(conns: list[asyncpg.Connection]) -
     order. Item A has the earlier message and the later key, B the other way round. A holder
     locks A: the read (holding both messages) waits for it, and so does the batch, after it
     share-locked B. Once A is free the read takes A and waits for B; the batch waits for A."""
-    queue = await new_queue(conns[0])
+    queue = await _db.new_queue_on(conns[0], "locks")
     item_a = await conns[0].fetchrow(SUBMIT, queue, queue, "t", "{}", f"{queue}-2")
     item_b = await conns[0].fetchrow(SUBMIT, queue, queue, "t", "{}", f"{queue}-1")
     batch = json.dumps(
@@ -273,7 +267,7 @@ async def test_churn_keeps_the_invariants_and_never_deadlocks(database_url: str)
         pool[SUBMITTERS : SUBMITTERS + WORKERS],
         pool[-1],
     )
-    queue = await new_queue(sampler, "churn")
+    queue = await _db.new_queue_on(sampler, "churn")
     keys = [f"{queue}-{k}" for k in range(KEYS)]
     errors: Counter[str] = Counter()
     done: Counter[str] = Counter()

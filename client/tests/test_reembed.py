@@ -18,7 +18,12 @@ import asyncpg
 import pytest
 
 from animus import Db, LocalEmbedder, NewMemory, OpenAIEmbedder
-from animus.errors import EmbeddingDimensionMismatch, InvalidEmbeddingBatch, InvalidEmbeddingDim
+from animus.errors import (
+    EmbeddingDimensionMismatch,
+    InvalidArgument,
+    InvalidEmbeddingBatch,
+    InvalidEmbeddingDim,
+)
 
 from . import _db
 from .openai_server import EMBEDDINGS, OpenAIServer, fake_embedding, openai_server
@@ -272,6 +277,19 @@ def test_cli_reembed_killed_mid_run_continues_when_run_again(
     assert asyncio.run(left()) == 0
     lines = done.stderr.strip().splitlines()
     assert lines[-1].endswith(f"{remaining}/{remaining} 100%"), done.stderr
+
+
+async def test_reembed_batch_bounds_are_the_databases(db: Db) -> None:
+    """memories_to_reembed owns the 1..1000 bound: refused (AN008) before anything is embedded."""
+    for size in (0, 1001):
+        with pytest.raises(InvalidArgument, match="batch_size must be between 1 and 1000"):
+            await db.reembed(batch_size=size)
+
+
+def test_cli_reembed_batch_out_of_range_is_exit_2(database_url: str) -> None:
+    proc = animus("memory", "reembed", "--batch", "5000", url=database_url)
+    assert proc.returncode == 2, proc.stderr
+    assert "batch_size must be between 1 and 1000, got 5000" in proc.stderr
 
 
 def test_cli_reembed_rejects_a_model_the_local_embedder_is_not(database_url: str) -> None:

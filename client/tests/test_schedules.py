@@ -26,7 +26,7 @@ async def cron_conn(server_url: str) -> AsyncIterator[asyncpg.Connection]:
     finally:
         await conn.close()
     if "pg_cron" not in preload or not crondb:
-        pytest.skip("this server does not preload pg_cron (script/db start sets it up)")
+        _db.unavailable("this server does not preload pg_cron (script/db start sets it up)")
     url = _db.with_database(server_url, crondb)
     _db.sqitch(url, "deploy", "--set", "embedding_dim=384")
     conn = await asyncpg.connect(url)

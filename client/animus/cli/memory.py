@@ -194,8 +194,6 @@ async def stats(args: argparse.Namespace, out: Output) -> int:
 
 
 async def reembed(args: argparse.Namespace, out: Output) -> int:
-    if not 1 <= args.batch <= MAX_BATCH:
-        raise UsageError(f"--batch must be between 1 and {MAX_BATCH}")
     target = resolve_target(args)
     async with await connect(args) as db:
         kind = opt(args, "embedder") or "local"
