@@ -1,4 +1,8 @@
 -- Deploy animus:function__check_memory_fields to pg
+-- embedding_optional (default false): a memory awaiting re-embedding holds no vector after
+-- animus.set_embedding_dim, and an edit of its metadata alone must still pass. Only the caller
+-- knows that case (update_memory, when neither a new nor a stored vector exists); every store
+-- keeps the default and refuses a missing embedding (AN013).
 -- The checks of one memory, shared by store_memory and store_memories, run before any row (and
 -- so before the generated tsvector) is built.
 --
@@ -9,8 +13,11 @@
 -- 256 KiB times 4 stays under the limit for any text; longer documents belong in chunks anyway.
 BEGIN;
 
+DROP FUNCTION animus._check_memory_fields(text, text, public.vector, text, jsonb, text);
+
 CREATE FUNCTION animus._check_memory_fields(content text, memory_type text, embedding public.vector,
-                                            source text, metadata jsonb, embedding_model text)
+                                            source text, metadata jsonb, embedding_model text,
+                                            embedding_optional boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -42,13 +49,15 @@ BEGIN
         RAISE EXCEPTION 'metadata is over the 1 MiB limit'
             USING ERRCODE = 'AN006', HINT = 'Keep metadata small; store large payloads elsewhere.';
     END IF;
-    PERFORM animus._check_embedding(embedding);
+    IF NOT (embedding_optional AND embedding IS NULL) THEN
+        PERFORM animus._check_embedding(embedding);
+    END IF;
 END
 $$;
-COMMENT ON FUNCTION animus._check_memory_fields(text, text, public.vector, text, jsonb, text) IS
+COMMENT ON FUNCTION animus._check_memory_fields(text, text, public.vector, text, jsonb, text, boolean) IS
     'Private: validate one memory before it is stored. Raises AN006 (content over 256 KiB, text '
     'field over 4 KiB, metadata over 1 MiB), AN008 (empty content or memory_type), AN012, AN013 '
-    '(see _check_embedding), AN014 (metadata not an object).';
-REVOKE EXECUTE ON FUNCTION animus._check_memory_fields(text, text, public.vector, text, jsonb, text) FROM PUBLIC;
+    '(see _check_embedding; a NULL embedding passes only with embedding_optional), AN014 (metadata not an object).';
+REVOKE EXECUTE ON FUNCTION animus._check_memory_fields(text, text, public.vector, text, jsonb, text, boolean) FROM PUBLIC;
 
 COMMIT;

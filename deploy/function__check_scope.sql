@@ -11,12 +11,26 @@
 -- ROLE acme_agent sees what the agent sees.
 BEGIN;
 
+-- The roles a call acts as, for the bindings: the login role (session_user) and the role the
+-- session switched to with SET ROLE (the role setting, which a SECURITY DEFINER call leaves
+-- alone; 'none' when there was no SET ROLE). _check_scope and _check_unbound both ask this.
+CREATE FUNCTION animus._acting_roles() RETURNS name[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ARRAY[session_user,
+                 CASE WHEN current_setting('role') = 'none' THEN session_user
+                      ELSE current_setting('role')::name END];
+$$;
+COMMENT ON FUNCTION animus._acting_roles() IS
+    'Private: the login role and the SET ROLE role of the session, the roles held to scope bindings.';
+REVOKE EXECUTE ON FUNCTION animus._acting_roles() FROM PUBLIC;
+
 CREATE FUNCTION animus._check_scope(scope text) RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    role_setting text := current_setting('role');
     denied name;
 BEGIN
     IF scope IS NULL OR scope = '' THEN
@@ -29,7 +43,7 @@ BEGIN
     END IF;
     SELECT b.role_name INTO denied
     FROM animus.scope_bindings AS b
-    WHERE b.role_name IN (session_user, CASE WHEN role_setting = 'none' THEN session_user ELSE role_setting::name END)
+    WHERE b.role_name = ANY (animus._acting_roles())
     GROUP BY b.role_name
     HAVING NOT bool_or(b.scope = _check_scope.scope)
     ORDER BY b.role_name

@@ -8,19 +8,18 @@
 BEGIN;
 
 -- Re-embedding pages through every scope's content and rewrites every scope's vectors, so a
--- role bound to scopes (animus.scope_bindings, the same two roles animus._check_scope looks at)
--- may not run it: it is a job for the operator's or the application's unbound role.
+-- role bound to scopes (animus.scope_bindings, for the roles animus._acting_roles names, as in
+-- animus._check_scope) may not run it: a job for the operator's or the application's unbound role.
 CREATE FUNCTION animus._check_unbound(what text) RETURNS void
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    role_setting text := current_setting('role');
     bound name;
 BEGIN
     SELECT b.role_name INTO bound
     FROM animus.scope_bindings AS b
-    WHERE b.role_name IN (session_user, CASE WHEN role_setting = 'none' THEN session_user ELSE role_setting::name END)
+    WHERE b.role_name = ANY (animus._acting_roles())
     ORDER BY b.role_name
     LIMIT 1;
     IF bound IS NOT NULL THEN

@@ -44,27 +44,11 @@ BEGIN
     END IF;
     new_embedding := coalesce(update_memory.embedding, cur.embedding);
     new_model := coalesce(update_memory.embedding_model, cur.embedding_model);
-    IF new_embedding IS NOT NULL THEN
-        PERFORM animus._check_memory_fields(new_content, cur.memory_type, new_embedding, cur.source,
-                                            coalesce(update_memory.metadata, cur.metadata), new_model);
-    ELSE
-        -- The memory awaits re-embedding (set_embedding_dim emptied its vector) and no new one
-        -- was given. Its content is unchanged (AN020 above) and so are its type and source, so
-        -- the new metadata and model are all there is to check: the same limits as
-        -- _check_memory_fields, which would refuse the missing vector.
-        IF update_memory.metadata IS NOT NULL AND jsonb_typeof(update_memory.metadata) <> 'object' THEN
-            RAISE EXCEPTION 'metadata must be a JSON object, got %', jsonb_typeof(update_memory.metadata)
-                USING ERRCODE = 'AN014', HINT = 'Wrap the value, e.g. {"tags": [...]}.';
-        END IF;
-        IF octet_length(update_memory.metadata::text) > 1048576 THEN
-            RAISE EXCEPTION 'metadata is over the 1 MiB limit'
-                USING ERRCODE = 'AN006', HINT = 'Keep metadata small; store large payloads elsewhere.';
-        END IF;
-        IF octet_length(new_model) > 4096 THEN
-            RAISE EXCEPTION 'embedding_model is limited to 4 KiB'
-                USING ERRCODE = 'AN006', HINT = 'Put long descriptions in content or metadata.';
-        END IF;
-    END IF;
+    -- A memory awaiting re-embedding (set_embedding_dim emptied its vector) may have its
+    -- metadata edited without a new vector; new content without one was refused above.
+    PERFORM animus._check_memory_fields(new_content, cur.memory_type, new_embedding, cur.source,
+                                        coalesce(update_memory.metadata, cur.metadata), new_model,
+                                        embedding_optional => true);
     BEGIN
         UPDATE animus.memories AS m
         SET content = new_content,

@@ -2,5 +2,6 @@
 BEGIN;
 
 DROP FUNCTION animus._check_scope(text);
+DROP FUNCTION animus._acting_roles();
 
 COMMIT;

@@ -2,6 +2,6 @@
 BEGIN;
 
 SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
-WHERE oid = to_regprocedure('animus._check_memory_fields(text, text, public.vector, text, jsonb, text)');
+WHERE oid = to_regprocedure('animus._check_memory_fields(text, text, public.vector, text, jsonb, text, boolean)');
 
 ROLLBACK;
