@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import percentile
 from _memory_bench import TOPIC_WORDS_PER_DOC, WORDS_PER_DOC, Corpus
 from run import fresh_database
-from scopes import DEPLOYED, HYBRID, KEYWORD, PROBE, SCOPES, load, scope_sizes
+from scopes import DEPLOYED, HYBRID, KEYWORD, PROBE, SCOPES, load_indexed, scope_sizes
 
 ROOT = Path(__file__).resolve().parent
 WARMUP = 5
@@ -111,17 +111,8 @@ async def measure(
     corpus = Corpus(topics=max(20, rows // 250), seed=5)
     conn = await asyncpg.connect(plain_url)
     await register_vector(conn)
-    indexdef = await conn.fetchval(
-        "SELECT indexdef FROM pg_indexes WHERE schemaname = 'animus' "
-        "AND indexname = 'memories_embedding_idx'"
-    )
-    await conn.execute("DROP INDEX animus.memories_embedding_idx")
-    out["load_s"] = round(await load(conn, corpus, sizes), 1)
-    await conn.execute("SET maintenance_work_mem = '512MB'")
-    t0 = time.perf_counter()
-    await conn.execute(indexdef)
-    out["index_build_s"] = round(time.perf_counter() - t0, 1)
-    await conn.execute("VACUUM ANALYZE animus.memories")
+    load_s, index_s = await load_indexed(conn, corpus, sizes)
+    out["load_s"], out["index_build_s"] = round(load_s, 1), round(index_s, 1)
     await conn.close()
     _log(f"loaded in {out['load_s']} s, HNSW in {out['index_build_s']} s; copying")
 
