@@ -1,14 +1,10 @@
 -- Deploy animus:function_create_queue to pg
--- Optional partitioning through pg_partman (animus._create_pgmq), and a new queue also gets the
--- index read_work's priority order uses (animus._index_queue).
+-- Optional partitioning through pg_partman (animus._create_pgmq); a new queue also gets the
+-- index read_work's priority order uses (animus._index_queue) and its static branch in
+-- animus._send_message (animus._route_queues), so that submitting to it plans nothing.
 BEGIN;
 
--- New optional arguments: a new signature, so the one-argument function goes. Named and
--- positional one-argument calls (create_queue('inbox'), create_queue(queue_name => ...)) resolve
--- to the new one through its defaults.
-DROP FUNCTION animus.create_queue(text);
-
-CREATE FUNCTION animus.create_queue(queue_name text, partitioned boolean DEFAULT false,
+CREATE OR REPLACE FUNCTION animus.create_queue(queue_name text, partitioned boolean DEFAULT false,
                                     partition_interval text DEFAULT NULL,
                                     retention_interval text DEFAULT NULL)
     RETURNS void
@@ -58,6 +54,7 @@ BEGIN
     INSERT INTO animus.queues (queue_name) VALUES (create_queue.queue_name)
     ON CONFLICT DO NOTHING;
     PERFORM animus._index_queue(create_queue.queue_name);
+    PERFORM animus._route_queues();
 END
 $$;
 

@@ -1,10 +1,10 @@
--- Revert animus:function_create_queue from pg: back to the one-argument create_queue of @v0.2.0.
--- Partitioned queues created meanwhile stay; every other function works on them as before.
+-- Revert animus:function_create_queue from pg: back to the create_queue of @v0.3.0, which
+-- does not route new queues in animus._send_message (they take its dynamic statement).
 BEGIN;
 
-DROP FUNCTION animus.create_queue(text, boolean, text, text);
-
-CREATE FUNCTION animus.create_queue(queue_name text)
+CREATE OR REPLACE FUNCTION animus.create_queue(queue_name text, partitioned boolean DEFAULT false,
+                                    partition_interval text DEFAULT NULL,
+                                    retention_interval text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -15,6 +15,8 @@ DECLARE
 BEGIN
     PERFORM animus._check_queue(create_queue.queue_name, false);
     IF EXISTS (SELECT FROM animus.queues q WHERE q.queue_name = create_queue.queue_name) THEN
+        PERFORM animus._check_queue_layout(create_queue.queue_name, create_queue.partitioned,
+                                           create_queue.partition_interval, create_queue.retention_interval);
         RETURN;
     END IF;
     -- pgmq names a queue's relations by prefix and suffix (animus._pgmq_relation), so one queue
@@ -33,8 +35,9 @@ BEGIN
             USING ERRCODE = 'AN001',
                   HINT = 'Choose another queue name: pgmq already uses this one for another queue''s table, sequence or index.';
     END IF;
-    -- pgmq.create takes an advisory lock and is idempotent; so is the insert.
-    PERFORM pgmq.create(create_queue.queue_name);
+    -- pgmq.create (or create_partitioned) takes an advisory lock and is idempotent; so is the insert.
+    PERFORM animus._create_pgmq(create_queue.queue_name, create_queue.partitioned,
+                                create_queue.partition_interval, create_queue.retention_interval);
     -- The other order of the same clash: pgmq gave the identity sequence another name because
     -- an existing relation held it. Refuse, so the whole call rolls back.
     msg_id_seq := pg_get_serial_sequence(
@@ -48,15 +51,23 @@ BEGIN
     END IF;
     INSERT INTO animus.queues (queue_name) VALUES (create_queue.queue_name)
     ON CONFLICT DO NOTHING;
+    PERFORM animus._index_queue(create_queue.queue_name);
 END
 $$;
 
-COMMENT ON FUNCTION animus.create_queue(text) IS
+COMMENT ON FUNCTION animus.create_queue(text, boolean, text, text) IS
     'Create the queue (a pgmq queue of the same name) if it does not exist yet; idempotent. '
+    'partitioned => true makes a pgmq partitioned queue through pg_partman: partition_interval is a number '
+    'of msg ids per partition (default ''10000'') or an interval of enqueued_at (''1 day''), '
+    'retention_interval (default 10 partitions, at least one) how much pg_partman keeps; it drops older '
+    'partitions, read or not, and animus.reconcile (run by animus.purge) settles the items whose message '
+    'went (docs/queue.md, "Partitioned queues"). On an existing queue the plain call accepts either layout. '
     'Errors: AN001 invalid queue name (1-47 chars of [a-z0-9_], not starting with a digit), or a '
     'name whose pgmq tables, sequence or indexes would collide with another queue''s '
-    '(for example x_msg_id_seq next to x).';
-REVOKE EXECUTE ON FUNCTION animus.create_queue(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION animus.create_queue(text) TO animus_app, animus_ops;
+    '(for example x_msg_id_seq next to x, or x_p10 next to a partitioned x); AN034 partitioned without '
+    'pg_partman; AN035 invalid intervals, or intervals without partitioned; AN036 the queue exists with '
+    'another layout (unpartitioned, or other intervals).';
+REVOKE EXECUTE ON FUNCTION animus.create_queue(text, boolean, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.create_queue(text, boolean, text, text) TO animus_app, animus_ops;
 
 COMMIT;

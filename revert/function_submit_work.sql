@@ -3,6 +3,8 @@
 -- item (the UNIQUE index on active keys decides who is first); when that meets an active item,
 -- animus._lock_active_item locks it, message first, and the submission is stored merged into
 -- it; when the key came free meanwhile, claim again. A NULL queue is AN001 like any bad name.
+-- The message is {"work_id": ..., "priority": n}: read_work orders by the priority in it
+-- (docs/queue.md, "Priority"), through the queue's index from animus._index_queue.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION animus.submit_work(
@@ -113,23 +115,25 @@ BEGIN
         END IF;
         IF FOUND THEN
             -- pgmq.send's statement without its wrapper layers, with every column given so that
-            -- planning it needs no column defaults or identity lookup.
-            EXECUTE format('INSERT INTO pgmq.%I (msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers) '
-                           'OVERRIDING SYSTEM VALUE '
-                           'VALUES ($1, 0, now(), NULL, clock_timestamp() + make_interval(secs => $2), $3, $4)',
+            -- planning it needs no column defaults or identity lookup; the priority goes into
+            -- the message, where read_work orders by it.
+            -- The same statement says whether to wake listening workers (docs/queue.md, "Push
+            -- wake-ups"): only when no message of the queue was ready before this one. A NOTIFY
+            -- serializes commits (8 submitters lost half their throughput to it), and while ready
+            -- messages wait, the workers were woken for the first of them and read again as soon
+            -- as a slot frees. A delayed item is not ready. The main query does not see the row
+            -- its WITH inserts, so the check needs no msg_id bound: a bound the planner knows
+            -- made it probe the pkey's end on every plan, which cost more than the insert.
+            EXECUTE format('WITH sent AS (INSERT INTO pgmq.%1$I (msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers) '
+                           '              OVERRIDING SYSTEM VALUE '
+                           '              VALUES ($1, 0, now(), NULL, clock_timestamp() + make_interval(secs => $2), $3, $4)) '
+                           'SELECT $2 = 0 AND NOT EXISTS (SELECT FROM pgmq.%1$I WHERE vt <= clock_timestamp())',
                            animus._pgmq_relation(submit_work.queue_name, 'queue'))
-                USING new_msg_id, coalesce(submit_work.delay_seconds, 0), jsonb_build_object('work_id', new_id), headers;
-            -- Wake listening workers (docs/queue.md, "Push wake-ups"), but only when no earlier
-            -- message is ready: a NOTIFY serializes commits (8 submitters lost half their
-            -- throughput to it), and while ready messages wait, the workers were woken for the
-            -- first of them and read again as soon as a slot frees. A delayed item is not ready.
-            IF coalesce(submit_work.delay_seconds, 0) = 0 THEN
-                EXECUTE format('SELECT NOT EXISTS (SELECT FROM pgmq.%I WHERE vt <= clock_timestamp() AND msg_id < $1)',
-                               animus._pgmq_relation(submit_work.queue_name, 'queue'))
-                    INTO first_ready USING new_msg_id;
-                IF first_ready THEN
-                    PERFORM pg_notify('animus_work', submit_work.queue_name);
-                END IF;
+                INTO first_ready
+                USING new_msg_id, coalesce(submit_work.delay_seconds, 0),
+                      jsonb_build_object('work_id', new_id, 'priority', coalesce(submit_work.priority, 0)), headers;
+            IF first_ready THEN
+                PERFORM pg_notify('animus_work', submit_work.queue_name);
             END IF;
             RETURN ROW(new_id, 'queued', NULL, new_msg_id)::animus.submit_result;
         END IF;
@@ -158,7 +162,7 @@ COMMENT ON FUNCTION animus.submit_work(text, text, text, jsonb, text, text, inte
     'Submit work. Returns (work_id, status, merged_into, msg_id): status queued (new item plus a pgmq '
     'message, visible after delay_seconds) or merged (an active item with the same work_type and '
     'dedup_key exists; the new row keeps its own source/params and points at it; no message). '
-    'max_attempts NULL means 5. priority is stored and shown but does not change delivery order. '
+    'max_attempts NULL means 5. A higher priority is delivered first (read_work); the message carries it. '
     'traceparent/tracestate, when given, win over the sqlcommenter comment of the statement. '
     'Errors: AN001 invalid or NULL queue name, AN002 unknown queue, AN003 unknown parent_id, '
     'AN005 params not an object, AN006 params over 1 MiB or a text field over 4096 bytes, '

@@ -23,17 +23,17 @@ SELECT is(ARRAY(SELECT signature FROM fn
                 ORDER BY 1),
     '{}'::text[], 'every SECURITY DEFINER function pins search_path = pg_catalog, pg_temp');
 
--- Four exceptions run as the caller: embedding_dim() returns a constant and touches nothing;
--- _vector_leg, _is_active and _submission_fault are SQL functions that the planner inlines into
--- their definer callers (inlining requires SECURITY INVOKER) and nobody but the owner may call
--- them directly.
+-- Five exceptions run as the caller: embedding_dim() returns a constant and touches nothing;
+-- _vector_leg, _is_active, _submission_fault and _pgmq_relation are SQL functions that the
+-- planner inlines into their definer callers (inlining requires SECURITY INVOKER) and nobody but
+-- the owner may call them directly.
 SELECT is(ARRAY(SELECT name FROM fn WHERE NOT definer ORDER BY 1),
-    ARRAY['_is_active', '_submission_fault', '_vector_leg', 'embedding_dim'], 'every other function is SECURITY DEFINER');
+    ARRAY['_is_active', '_pgmq_relation', '_submission_fault', '_vector_leg', 'embedding_dim'], 'every other function is SECURITY DEFINER');
 SELECT is(ARRAY(SELECT language FROM fn WHERE NOT definer ORDER BY name),
-    ARRAY['sql', 'sql', 'sql', 'sql'], 'the four invoker functions are plain SQL');
-SELECT is(ARRAY(SELECT name FROM fn WHERE name IN ('_vector_leg', '_is_active', '_submission_fault')
+    ARRAY['sql', 'sql', 'sql', 'sql', 'sql'], 'the five invoker functions are plain SQL');
+SELECT is(ARRAY(SELECT name FROM fn WHERE name IN ('_vector_leg', '_is_active', '_submission_fault', '_pgmq_relation')
                 AND (has_function_privilege('animus_app', oid, 'EXECUTE') OR has_function_privilege('animus_ops', oid, 'EXECUTE'))),
-    '{}'::text[], '_vector_leg, _is_active and _submission_fault are callable only from inside the definer functions');
+    '{}'::text[], '_vector_leg, _is_active, _submission_fault and _pgmq_relation are callable only from inside the definer functions');
 
 SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animus_app', oid, 'EXECUTE') ORDER BY 1),
     ARRAY['archive_work', 'cancel_work', 'complete_work', 'complete_work_batch', 'count_to_reembed', 'create_queue', 'delete_work', 'deployed_changes', 'embedding_dim', 'extend_work',

@@ -45,8 +45,8 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
     {
         "function_embedding_dim": 1,
         "function_deployed_changes": 1,
-        "function_create_queue": 3,
-        "function_submit_work": 3,
+        "function_create_queue": 4,
+        "function_submit_work": 4,
         "function_submit_work_batch": 3,
         "function_read_work": 3,
         "queue_priority_index": 1,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -185,3 +186,51 @@ async def test_concurrent_readers_never_get_the_same_message_twice(
         queue,
     )
     assert [(s["state"], s["attempts"], s["n"]) for s in states] == [("running", 1, ITEMS_TO_DRAIN)]
+
+
+async def test_queues_created_at_once_while_others_submit_each_get_their_messages(
+    connections: list[asyncpg.Connection],
+) -> None:
+    """create_queue writes animus._send_message again (a static branch per queue). Half the
+    connections create queues at the same moment while the other half submit to queues that
+    exist: no create fails (two replacements of one function at once would), no submit fails
+    or loses its message while the function is replaced under it, and every new queue ends
+    with a branch of its own and its messages in its own table."""
+    existing = [await _db.new_queue_on(connections[0], "route") for _ in range(4)]
+    new = [f"route_new_{i}_{uuid.uuid4().hex[:8]}" for i in range(len(connections) // 2)]
+    submitters = connections[len(new) :]
+
+    async def job(i: int, conn: asyncpg.Connection) -> list[Any]:
+        if i < len(new):
+            await conn.execute("SELECT animus.create_queue($1::text)", new[i])
+            return [await conn.fetchrow(SUBMIT, new[i], "route", f"creator-{i}", "{}", None)]
+        return [
+            await conn.fetchrow(SUBMIT, existing[n % 4], "route", f"submitter-{i}", "{}", None)
+            for n in range(20)
+        ]
+
+    results = await start_together(connections[: len(new)] + submitters, job)
+    rows = [r for per_conn in results for r in per_conn]
+    assert len(rows) == len(new) + 20 * len(submitters)
+    assert {r["status"] for r in rows} == {"queued"}
+
+    source = await connections[0].fetchval(
+        "SELECT prosrc FROM pg_proc"
+        " WHERE oid = 'animus._send_message(text, bigint, integer, jsonb, jsonb)'::regprocedure"
+    )
+    for queue in [*new, *existing]:
+        assert f"_send_message.queue_name = '{queue}' THEN" in source, f"{queue} has no branch"
+    for queue in [*new, *existing]:
+        ids = {
+            str(r["id"])
+            for r in await connections[0].fetch(
+                "SELECT id FROM animus.work_items WHERE queue_name = $1", queue
+            )
+        }
+        in_table = {
+            r["work_id"]
+            for r in await connections[0].fetch(
+                f"SELECT message->>'work_id' AS work_id FROM pgmq.q_{queue}"
+            )
+        }
+        assert ids and ids == in_table, f"{queue}: items and messages differ"

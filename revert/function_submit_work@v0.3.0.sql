@@ -1,0 +1,169 @@
+-- Deploy animus:function_submit_work to pg
+-- The dedup-and-merge protocol (docs/queue.md, "Concurrency"): claim the key by inserting the
+-- item (the UNIQUE index on active keys decides who is first); when that meets an active item,
+-- animus._lock_active_item locks it, message first, and the submission is stored merged into
+-- it; when the key came free meanwhile, claim again. A NULL queue is AN001 like any bad name.
+BEGIN;
+
+CREATE OR REPLACE FUNCTION animus.submit_work(
+    queue_name text,
+    work_type text,
+    source text,
+    params jsonb DEFAULT '{}',
+    dedup_key text DEFAULT NULL,
+    trigger_info text DEFAULT NULL,
+    priority integer DEFAULT 0,
+    parent_id uuid DEFAULT NULL,
+    max_attempts integer DEFAULT NULL,
+    delay_seconds integer DEFAULT 0,
+    traceparent text DEFAULT NULL,
+    tracestate text DEFAULT NULL)
+    RETURNS animus.submit_result
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    -- A UUIDv7 layout: 48-bit Unix milliseconds, then gen_random_uuid()'s random bits with the
+    -- version nibble set to 7 (the variant bits are already 10). Time-ordered ids append to the
+    -- primary-key index instead of scattering over it.
+    new_id uuid := encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+                              PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
+                              FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid;
+    v_params jsonb := coalesce(submit_work.params, '{}'::jsonb);
+    v_traceparent text := submit_work.traceparent;
+    v_tracestate text := submit_work.tracestate;
+    headers jsonb;
+    fault text;
+    active_id uuid;
+    new_msg_id bigint;
+    first_ready boolean;
+    msg_id_seq regclass;
+BEGIN
+    -- The validation submit_work_batch shares (animus._submission_fault, inlined).
+    fault := animus._submission_fault(submit_work.work_type, submit_work.source, v_params, submit_work.dedup_key,
+                                      submit_work.trigger_info, submit_work.max_attempts, submit_work.delay_seconds,
+                                      v_traceparent, v_tracestate);
+    IF fault IS NOT NULL THEN
+        PERFORM animus._raise_submission_fault(fault, NULL, v_params, submit_work.max_attempts, submit_work.delay_seconds);
+    END IF;
+    -- The message id comes from the queue's pgmq sequence up front, so the work item is written
+    -- first and the message only once the item is known to be queued. pgmq names the queue's
+    -- table q_<queue_name>; a missing sequence means an invalid name or no such queue.
+    IF submit_work.queue_name IS NULL THEN
+        PERFORM animus._check_queue(NULL);
+    END IF;
+    msg_id_seq := to_regclass(format('pgmq.%I', animus._pgmq_relation(submit_work.queue_name, 'msg_id_seq')));
+    IF msg_id_seq IS NULL THEN
+        PERFORM animus._check_queue(submit_work.queue_name);
+        RAISE EXCEPTION 'queue % has no pgmq table', quote_literal(submit_work.queue_name)
+            USING ERRCODE = 'AN002', HINT = format('Create it again: SELECT animus.create_queue(%L);', submit_work.queue_name);
+    END IF;
+    -- Nested, not one AND: a NULL parent_id folds the combined condition to false, and the
+    -- plan cache would then build a fresh custom plan on every call.
+    IF submit_work.parent_id IS NOT NULL THEN
+        IF NOT EXISTS (SELECT FROM animus.work_items w WHERE w.id = submit_work.parent_id) THEN
+            RAISE EXCEPTION 'unknown parent work item %', submit_work.parent_id
+                USING ERRCODE = 'AN003', HINT = 'parent_id must be the work_id of an existing item.';
+        END IF;
+    END IF;
+
+    -- Trace context: the argument wins; otherwise the sqlcommenter comment of the statement.
+    -- Only a statement that ends in a comment can carry one: skip the parser otherwise.
+    -- A traceparent argument was checked with the rest above.
+    IF v_traceparent IS NULL AND position('*/' IN right(current_query(), 64)) > 0 THEN
+        SELECT t.traceparent, t.tracestate INTO v_traceparent, v_tracestate
+        FROM animus._trace_context(current_query()) AS t;
+    END IF;
+    IF v_traceparent IS NOT NULL THEN
+        headers := jsonb_build_object('traceparent', v_traceparent);
+        IF v_tracestate IS NOT NULL THEN
+            headers := headers || jsonb_build_object('tracestate', v_tracestate);
+        END IF;
+    ELSE
+        v_tracestate := NULL;
+    END IF;
+
+    new_msg_id := nextval(msg_id_seq);
+
+    LOOP
+        -- One statement writes the item and checks the queue: the row is selected from
+        -- animus.queues by primary key, so an unknown queue inserts nothing. With a key, the
+        -- UNIQUE index on active (work_type, dedup_key) decides who is first.
+        IF submit_work.dedup_key IS NULL THEN
+            INSERT INTO animus.work_items (id, pgmq_msg_id, queue_name, work_type, source, trigger_info,
+                                           params, priority, parent_id, max_attempts, traceparent, tracestate)
+            SELECT new_id, new_msg_id, q.queue_name, submit_work.work_type, submit_work.source,
+                   submit_work.trigger_info, v_params, coalesce(submit_work.priority, 0),
+                   submit_work.parent_id, submit_work.max_attempts, v_traceparent, v_tracestate
+            FROM animus.queues q
+            WHERE q.queue_name = submit_work.queue_name;
+        ELSE
+            INSERT INTO animus.work_items (id, pgmq_msg_id, queue_name, work_type, dedup_key, source,
+                                           trigger_info, params, priority, parent_id, max_attempts,
+                                           traceparent, tracestate)
+            SELECT new_id, new_msg_id, q.queue_name, submit_work.work_type, submit_work.dedup_key,
+                   submit_work.source, submit_work.trigger_info, v_params, coalesce(submit_work.priority, 0),
+                   submit_work.parent_id, submit_work.max_attempts, v_traceparent, v_tracestate
+            FROM animus.queues q
+            WHERE q.queue_name = submit_work.queue_name
+            ON CONFLICT (work_type, dedup_key)
+                WHERE dedup_key IS NOT NULL AND animus._is_active(state)
+                DO NOTHING;
+        END IF;
+        IF FOUND THEN
+            -- pgmq.send's statement without its wrapper layers, with every column given so that
+            -- planning it needs no column defaults or identity lookup.
+            EXECUTE format('INSERT INTO pgmq.%I (msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers) '
+                           'OVERRIDING SYSTEM VALUE '
+                           'VALUES ($1, 0, now(), NULL, clock_timestamp() + make_interval(secs => $2), $3, $4)',
+                           animus._pgmq_relation(submit_work.queue_name, 'queue'))
+                USING new_msg_id, coalesce(submit_work.delay_seconds, 0), jsonb_build_object('work_id', new_id), headers;
+            -- Wake listening workers (docs/queue.md, "Push wake-ups"), but only when no earlier
+            -- message is ready: a NOTIFY serializes commits (8 submitters lost half their
+            -- throughput to it), and while ready messages wait, the workers were woken for the
+            -- first of them and read again as soon as a slot frees. A delayed item is not ready.
+            IF coalesce(submit_work.delay_seconds, 0) = 0 THEN
+                EXECUTE format('SELECT NOT EXISTS (SELECT FROM pgmq.%I WHERE vt <= clock_timestamp() AND msg_id < $1)',
+                               animus._pgmq_relation(submit_work.queue_name, 'queue'))
+                    INTO first_ready USING new_msg_id;
+                IF first_ready THEN
+                    PERFORM pg_notify('animus_work', submit_work.queue_name);
+                END IF;
+            END IF;
+            RETURN ROW(new_id, 'queued', NULL, new_msg_id)::animus.submit_result;
+        END IF;
+        IF NOT EXISTS (SELECT FROM animus.queues q WHERE q.queue_name = submit_work.queue_name) THEN
+            PERFORM animus._check_queue(submit_work.queue_name);
+        END IF;
+
+        -- The key is held by an active item: lock it until this transaction ends, so that a merge
+        -- never points at an item that resolved in between. NULL: it resolved; claim again.
+        active_id := animus._lock_active_item(submit_work.work_type, submit_work.dedup_key);
+        IF active_id IS NOT NULL THEN
+            INSERT INTO animus.work_items (id, queue_name, work_type, dedup_key, source, trigger_info,
+                                           params, priority, state, merged_into, parent_id,
+                                           max_attempts, traceparent, tracestate, resolved_at)
+            VALUES (new_id, submit_work.queue_name, submit_work.work_type, submit_work.dedup_key,
+                    submit_work.source, submit_work.trigger_info, v_params,
+                    coalesce(submit_work.priority, 0), 'merged', active_id, submit_work.parent_id,
+                    submit_work.max_attempts, v_traceparent, v_tracestate, now());
+            RETURN ROW(new_id, 'merged', active_id, NULL)::animus.submit_result;
+        END IF;
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION animus.submit_work(text, text, text, jsonb, text, text, integer, uuid, integer, integer, text, text) IS
+    'Submit work. Returns (work_id, status, merged_into, msg_id): status queued (new item plus a pgmq '
+    'message, visible after delay_seconds) or merged (an active item with the same work_type and '
+    'dedup_key exists; the new row keeps its own source/params and points at it; no message). '
+    'max_attempts NULL means 5. priority is stored and shown but does not change delivery order. '
+    'traceparent/tracestate, when given, win over the sqlcommenter comment of the statement. '
+    'Errors: AN001 invalid or NULL queue name, AN002 unknown queue, AN003 unknown parent_id, '
+    'AN005 params not an object, AN006 params over 1 MiB or a text field over 4096 bytes, '
+    'AN008 empty work_type/source, negative delay, max_attempts < 1, malformed traceparent.';
+REVOKE EXECUTE ON FUNCTION animus.submit_work(text, text, text, jsonb, text, text, integer, uuid, integer, integer, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.submit_work(text, text, text, jsonb, text, text, integer, uuid, integer, integer, text, text) TO animus_app;
+
+COMMIT;

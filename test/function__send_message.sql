@@ -1,0 +1,102 @@
+-- pgTAP: animus._send_message, the static branch per queue that animus._route_queues generates,
+-- and its dynamic fallback. Both paths must write the same message and give the same answer.
+BEGIN;
+SELECT plan(22);
+
+SELECT has_function('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], '_send_message exists');
+SELECT is_definer('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], 'it is SECURITY DEFINER');
+SELECT is_definer('animus', '_route_queues', ARRAY['integer'], '_route_queues is SECURITY DEFINER');
+SELECT ok(NOT has_function_privilege('animus_app', 'animus._send_message(text, bigint, integer, jsonb, jsonb)', 'EXECUTE')
+          AND NOT has_function_privilege('animus_app', 'animus._route_queues(integer)', 'EXECUTE')
+          AND NOT has_function_privilege('animus_ops', 'animus._route_queues(integer)', 'EXECUTE'),
+    'neither role may call them directly');
+
+CREATE FUNCTION pg_temp.routed(q text) RETURNS boolean LANGUAGE sql AS $$
+    SELECT position(format('_send_message.queue_name = %L THEN', q) IN
+                    (SELECT prosrc FROM pg_proc WHERE oid = 'animus._send_message(text, bigint, integer, jsonb, jsonb)'::regprocedure)) > 0
+$$;
+
+-- 21 queues: an odd count, so the search tree has uneven halves.
+SELECT animus.create_queue(format('pgtap_route_%s', lpad(g::text, 2, '0'))) FROM generate_series(1, 21) AS g;
+SELECT ok(pg_temp.routed('pgtap_route_01') AND pg_temp.routed('pgtap_route_21'), 'create_queue gives a new queue its branch');
+SELECT is(animus._route_queues(), (SELECT count(*)::int FROM animus.queues), 'every queue with a pgmq table has a branch (under 256)');
+
+-- Every queue's submit lands in that queue's table and nowhere else.
+CREATE TEMP TABLE sent AS
+SELECT format('pgtap_route_%s', lpad(g::text, 2, '0')) AS q,
+       (animus.submit_work(format('pgtap_route_%s', lpad(g::text, 2, '0')), 'route', 'pgtap', jsonb_build_object('g', g))).work_id
+FROM generate_series(1, 21) AS g;
+CREATE FUNCTION pg_temp.landed() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint := 0;
+    c bigint;
+    r record;
+BEGIN
+    FOR r IN SELECT q, work_id FROM sent LOOP
+        EXECUTE format('SELECT count(*) FROM pgmq.%I WHERE message->>''work_id'' = $1', 'q_' || r.q) INTO c USING r.work_id::text;
+        n := n + c;
+    END LOOP;
+    RETURN n;
+END
+$$;
+SELECT is(pg_temp.landed(), 21::bigint, 'through the branches, each of 21 queues got its own message');
+SELECT is((SELECT count(*) FROM animus.work_items w JOIN sent ON sent.work_id = w.id WHERE w.queue_name = sent.q AND w.state = 'queued'),
+    21::bigint, 'and each item is queued on its queue');
+
+-- Only the 5 newest queues keep a branch; the other 16 take the dynamic statement.
+UPDATE animus.queues SET created_at = created_at - make_interval(secs => 100 - substr(queue_name, 13)::int)
+WHERE queue_name LIKE 'pgtap\_route\_%';
+SELECT is(animus._route_queues(5), 5, '_route_queues(5) routes five queues');
+SELECT ok(pg_temp.routed('pgtap_route_21') AND pg_temp.routed('pgtap_route_17') AND NOT pg_temp.routed('pgtap_route_16'),
+    'the newest five');
+DELETE FROM sent;
+INSERT INTO sent
+SELECT format('pgtap_route_%s', lpad(g::text, 2, '0')),
+       (animus.submit_work(format('pgtap_route_%s', lpad(g::text, 2, '0')), 'route', 'pgtap', jsonb_build_object('g', g))).work_id
+FROM generate_series(1, 21) AS g;
+SELECT is(pg_temp.landed(), 21::bigint, 'with five branches, all 21 queues still get their messages');
+
+-- The same row and the same answer on both paths: a routed queue and an unrouted one.
+SELECT animus._route_queues(1);
+SELECT ok(pg_temp.routed('pgtap_route_21') AND NOT pg_temp.routed('pgtap_route_20'), 'one branch: pgtap_route_21');
+CREATE TEMP TABLE answers AS
+SELECT q, animus._send_message(q, nextval(format('pgmq.%I', 'q_' || q || '_msg_id_seq')::regclass), d,
+                               jsonb_build_object('n', d), h) AS ready, d
+FROM (VALUES ('pgtap_route_21', 0, NULL::jsonb), ('pgtap_route_20', 0, NULL::jsonb),
+             ('pgtap_route_21', 3600, '{"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}'),
+             ('pgtap_route_20', 3600, '{"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}')) AS v(q, d, h);
+SELECT results_eq($$SELECT ready FROM answers ORDER BY q, d$$, $$VALUES (false), (false), (false), (false)$$,
+    'not the first ready message: messages were ready already, or the new one is delayed');
+SELECT results_eq(
+    $$SELECT read_ct, message, headers, vt > clock_timestamp() + interval '3500 s', last_read_at IS NULL
+      FROM pgmq.q_pgtap_route_21 WHERE message ? 'n' ORDER BY msg_id$$,
+    $$SELECT read_ct, message, headers, vt > clock_timestamp() + interval '3500 s', last_read_at IS NULL
+      FROM pgmq.q_pgtap_route_20 WHERE message ? 'n' ORDER BY msg_id$$,
+    'the branch writes the same rows as the dynamic statement (delay, headers, message)');
+
+-- A queue with no ready message: true, once.
+SELECT animus.create_queue('pgtap_route_empty');
+SELECT ok(pg_temp.routed('pgtap_route_empty'), 'the new queue is routed');
+SELECT is(animus._send_message('pgtap_route_empty', nextval('pgmq.q_pgtap_route_empty_msg_id_seq'), 0, '{}', NULL), true,
+    'the first ready message says so');
+SELECT is(animus._send_message('pgtap_route_empty', nextval('pgmq.q_pgtap_route_empty_msg_id_seq'), 0, '{}', NULL), false,
+    'the second does not');
+SELECT animus._route_queues(0);
+SELECT is(animus._send_message('pgtap_route_20', nextval('pgmq.q_pgtap_route_20_msg_id_seq'), 0, '{}', NULL), false,
+    'the dynamic statement gives the same answer with no branches at all');
+
+-- A queue whose pgmq table went behind animus's back: AN002 before any message, and the
+-- item's insert undone; the next routing leaves it out.
+SELECT animus._route_queues();
+SELECT pgmq.drop_queue('pgtap_route_05');
+CREATE TEMP TABLE before AS SELECT count(*) AS n FROM animus.work_items WHERE queue_name = 'pgtap_route_05';
+SELECT throws_ok($$SELECT animus.submit_work('pgtap_route_05', 'route', 'pgtap')$$, 'AN002', NULL,
+    'a routed queue whose pgmq table was dropped is AN002, not a raw missing-relation error');
+SELECT is((SELECT count(*) FROM animus.work_items WHERE queue_name = 'pgtap_route_05'), (SELECT n FROM before),
+    'and leaves no item behind');
+SELECT ok(animus._route_queues() > 0 AND NOT pg_temp.routed('pgtap_route_05'), 'routing again leaves the dropped table out');
+
+SELECT throws_ok($$SELECT animus._route_queues(-1)$$, 'AN008', NULL, 'max_routes below 0 is refused');
+
+SELECT * FROM finish();
+ROLLBACK;
