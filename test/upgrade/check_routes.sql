@@ -1,0 +1,22 @@
+-- Upgrade check (static message statements): the queues of an older release got their branch
+-- in animus._send_message when the upgrade deployed it, and a submit to one writes its message
+-- through it.
+BEGIN;
+SELECT plan(3);
+
+SELECT is((SELECT count(*)::int FROM animus.queues q
+           WHERE q.queue_name LIKE 'upg\_%'
+             AND position(format('_send_message.queue_name = %L THEN', q.queue_name) IN
+                          (SELECT prosrc FROM pg_proc
+                           WHERE oid = 'animus._send_message(text, bigint, integer, jsonb, jsonb)'::regprocedure)) > 0),
+    4, 'every queue of the older release has a branch');
+
+CREATE TEMP TABLE fresh AS SELECT * FROM animus.submit_work('upg_idle', 'upg_routes', 'check', priority => 2);
+SELECT is((SELECT m.message FROM pgmq.q_upg_idle m JOIN fresh f ON f.msg_id = m.msg_id),
+    jsonb_build_object('work_id', (SELECT work_id FROM fresh), 'priority', 2),
+    'a submit to an upgraded queue writes its message');
+SELECT is((SELECT pgmq_msg_id FROM animus.work_items WHERE id = (SELECT work_id FROM fresh)),
+    (SELECT msg_id FROM fresh), 'and its item points at it');
+
+SELECT * FROM finish();
+ROLLBACK;
