@@ -72,6 +72,16 @@ CASES: dict[str, tuple[str, Callable[[], tuple[Any, ...]], int]] = {
         lambda: (),
         10,
     ),
+    "read1_complete": (
+        "SELECT animus.complete_work(r.id, lease => r.lease) FROM animus.read_work('pgb_animus', 30, 1) AS r",
+        lambda: (),
+        1,
+    ),
+    "pgmq_read1_archive": (
+        "SELECT pgmq.archive('pgb_raw', r.msg_id) FROM pgmq.read('pgb_raw', 30, 1) AS r",
+        lambda: (),
+        1,
+    ),
     "read10_complete_each": (
         "SELECT count(animus.complete_work(r.id, lease => r.lease)) "
         "FROM animus.read_work('pgb_animus', 30, 10) AS r",

@@ -2,12 +2,11 @@
 -- Lock order (docs/queue.md, "Concurrency"): the message first, then the item. The item is
 -- looked up without a lock to find its message; deleting the message into the archive locks it
 -- and checks the lease in one statement; then the item is updated, and if it is no longer the
--- running item of that message the error undoes the archive.
+-- running item of that message the error undoes the archive. The archive goes through
+-- animus._archive_message, a static statement per queue whose plan each session keeps.
 BEGIN;
 
-DROP FUNCTION animus.complete_work(uuid, jsonb, bigint);
-
-CREATE FUNCTION animus.complete_work(work_id uuid, outcome_data jsonb DEFAULT NULL, outcome_ms bigint DEFAULT NULL,
+CREATE OR REPLACE FUNCTION animus.complete_work(work_id uuid, outcome_data jsonb DEFAULT NULL, outcome_ms bigint DEFAULT NULL,
                                      lease integer DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -29,15 +28,9 @@ BEGIN
     SELECT w.queue_name, w.pgmq_msg_id INTO item
     FROM animus.work_items w WHERE w.id = complete_work.work_id AND w.state = 'running';
     IF FOUND THEN
-        -- pgmq.archive's own statement, without its wrapper, plus the lease check.
-        EXECUTE format('WITH archived AS (DELETE FROM pgmq.%I WHERE msg_id = $1 AND ($2::integer IS NULL OR read_ct = $2) '
-                       'RETURNING msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers) '
-                       'INSERT INTO pgmq.%I (msg_id, vt, read_ct, enqueued_at, last_read_at, archived_at, message, headers) '
-                       'SELECT msg_id, vt, read_ct, enqueued_at, last_read_at, now(), message, headers FROM archived',
-                       animus._pgmq_relation(item.queue_name, 'queue'), animus._pgmq_relation(item.queue_name, 'archive'))
-            USING item.pgmq_msg_id, complete_work.lease;
-        -- EXECUTE leaves FOUND alone: the row count says whether the message was there.
-        GET DIAGNOSTICS locked = ROW_COUNT;
+        -- pgmq.archive's own statement, plus the lease check: a static statement per queue
+        -- (animus._archive_message), planned once per session. 1 if the message was there.
+        locked := animus._archive_message(item.queue_name, item.pgmq_msg_id, complete_work.lease);
         IF locked > 0 THEN
             UPDATE animus.work_items w
             SET state = 'completed', outcome_data = complete_work.outcome_data,

@@ -7,6 +7,8 @@
 -- carry, highest first, then oldest msg_id first: strict priority, so a sustained backlog of a
 -- higher priority starves the lower ones. The ORDER BY spells the expression of the queue's
 -- index (animus._index_queue) exactly, so the index serves it and a read stops after qty rows.
+-- The messages come from animus._read_messages: a static statement per queue, whose plan each
+-- session keeps, where this function planned a dynamic one on every call.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION animus.read_work(queue_name text, vt_seconds integer, qty integer DEFAULT 1)
@@ -32,56 +34,38 @@ BEGIN
         PERFORM animus._check_queue(read_work.queue_name);
     END IF;
 
-    -- One statement reads and settles: pgmq.read's statement (SKIP LOCKED, hidden for
-    -- vt_seconds) in priority order, then the items they carry, found by primary key. The
-    -- update counts the attempt and marks the items running; an item whose attempts were already
-    -- used up (its worker never reported back) is marked dead instead. pgmq names the queue's
-    -- table q_<queue_name>; the name was checked above.
-    EXECUTE format(
-        $sql$
-        WITH msg AS (
-            UPDATE pgmq.%1$I m
-            SET last_read_at = clock_timestamp(),
-                vt = clock_timestamp() + make_interval(secs => $1),
-                read_ct = m.read_ct + 1
-            FROM (SELECT q.msg_id FROM pgmq.%1$I q
-                  WHERE q.vt <= clock_timestamp()
-                  ORDER BY (CASE WHEN jsonb_typeof(q.message->'priority') = 'number'
-                                 THEN (q.message->'priority')::numeric ELSE 0 END) DESC,
-                           q.msg_id
-                  LIMIT $2
-                  FOR UPDATE SKIP LOCKED) AS next
-            WHERE m.msg_id = next.msg_id
-            RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.vt, (m.message->>'work_id')::uuid AS work_id,
-                      CASE WHEN jsonb_typeof(m.message->'priority') = 'number'
-                           THEN (m.message->'priority')::numeric ELSE 0 END AS msg_priority
-        ), item AS (
-            UPDATE animus.work_items w
-            SET state = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN 'dead' ELSE 'running' END,
-                attempts = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN w.attempts ELSE w.attempts + 1 END,
-                outcome_error = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5)
-                    THEN format('dead-lettered by read_work: all %%s attempts were used up without a report (last error: %%s)',
-                                coalesce(w.max_attempts, 5), coalesce(w.outcome_error, 'none'))
-                    ELSE w.outcome_error END,
-                resolved_at = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN now() ELSE w.resolved_at END,
-                updated_at = now()
-            FROM msg
-            WHERE w.id = msg.work_id AND animus._is_active(w.state)
-            RETURNING msg.msg_id, msg.msg_priority, msg.read_ct, msg.enqueued_at, msg.vt, w.id, w.queue_name, w.work_type,
-                      w.dedup_key, w.source, w.trigger_info, w.params, w.priority, w.state, w.parent_id,
-                      w.attempts, w.max_attempts, w.created_at, w.updated_at, w.traceparent, w.tracestate
-        )
-        SELECT array_agg(ROW(i.msg_id, i.read_ct, i.enqueued_at, i.vt, i.id, i.queue_name, i.work_type,
-                             i.dedup_key, i.source, i.trigger_info, i.params, i.priority, i.state,
-                             i.parent_id, i.attempts, i.max_attempts, i.created_at, i.updated_at,
-                             i.traceparent, i.tracestate, i.read_ct)::animus.work_delivery
-                             ORDER BY i.msg_priority DESC, i.msg_id)
-                   FILTER (WHERE i.state = 'running'),
-               array_agg(i.msg_id) FILTER (WHERE i.state = 'dead')
-        FROM item AS i
-        $sql$, animus._pgmq_relation(read_work.queue_name, 'queue'))
-        INTO deliveries, exhausted_msg_ids
-        USING read_work.vt_seconds, read_work.qty;
+    -- One statement reads and settles: the queue's next messages through animus._read_messages
+    -- (pgmq.read's statement, SKIP LOCKED, hidden for vt_seconds, in priority order; a static
+    -- statement per queue, so no per-call planning), then the items they carry, found by
+    -- primary key. The update counts the attempt and marks the items running; an item whose
+    -- attempts were already used up (its worker never reported back) is marked dead instead.
+    WITH msg AS (
+        SELECT * FROM animus._read_messages(read_work.queue_name, read_work.vt_seconds, read_work.qty)
+    ), item AS (
+        UPDATE animus.work_items w
+        SET state = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN 'dead' ELSE 'running' END,
+            attempts = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN w.attempts ELSE w.attempts + 1 END,
+            outcome_error = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5)
+                THEN format('dead-lettered by read_work: all %s attempts were used up without a report (last error: %s)',
+                            coalesce(w.max_attempts, 5), coalesce(w.outcome_error, 'none'))
+                ELSE w.outcome_error END,
+            resolved_at = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN now() ELSE w.resolved_at END,
+            updated_at = now()
+        FROM msg
+        WHERE w.id = msg.work_id AND animus._is_active(w.state)
+        RETURNING msg.msg_id, msg.msg_priority, msg.read_ct, msg.enqueued_at, msg.vt, w.id, w.queue_name, w.work_type,
+                  w.dedup_key, w.source, w.trigger_info, w.params, w.priority, w.state, w.parent_id,
+                  w.attempts, w.max_attempts, w.created_at, w.updated_at, w.traceparent, w.tracestate
+    )
+    SELECT array_agg(ROW(i.msg_id, i.read_ct, i.enqueued_at, i.vt, i.id, i.queue_name, i.work_type,
+                         i.dedup_key, i.source, i.trigger_info, i.params, i.priority, i.state,
+                         i.parent_id, i.attempts, i.max_attempts, i.created_at, i.updated_at,
+                         i.traceparent, i.tracestate, i.read_ct)::animus.work_delivery
+                         ORDER BY i.msg_priority DESC, i.msg_id)
+               FILTER (WHERE i.state = 'running'),
+           array_agg(i.msg_id) FILTER (WHERE i.state = 'dead')
+    INTO deliveries, exhausted_msg_ids
+    FROM item AS i;
 
     IF exhausted_msg_ids IS NOT NULL THEN
         PERFORM pgmq.archive(read_work.queue_name, exhausted_msg_ids);

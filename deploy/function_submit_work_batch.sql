@@ -5,6 +5,9 @@
 -- in one order and cannot deadlock. priority, max_attempts and delay_seconds must be whole
 -- numbers in the integer range (AN008), never rounded. Each message carries its item's priority,
 -- which read_work orders by (docs/queue.md, "Priority").
+-- The wake-up check asks "is the earliest vt past" (min(vt): the vt index's first live entry)
+-- rather than EXISTS (vt <= clock_timestamp()), which cannot use the index (a volatile bound)
+-- and scanned the heap through every archived message since the last vacuum.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION animus.submit_work_batch(items jsonb)
@@ -273,7 +276,7 @@ BEGIN
                        '                                                        ''tracestate'', b.tracestate)) END '
                        '  FROM unnest($1) WITH ORDINALITY AS b '
                        '  WHERE b.pgmq_msg_id IS NOT NULL AND b.queue_name = $3) '
-                       'SELECT NOT EXISTS (SELECT FROM pgmq.%1$I WHERE vt <= clock_timestamp())',
+                       'SELECT NOT coalesce((SELECT min(m.vt) FROM pgmq.%1$I m) <= clock_timestamp(), false)',
                        animus._pgmq_relation(queue, 'queue'))
             INTO first_ready
             USING batch, delays, queue;

@@ -3,6 +3,10 @@
 -- (docs/queue.md, "Concurrency"): the messages first (FOR UPDATE SKIP LOCKED, so a read never
 -- waits for a message), then their items; every other writer of an item holds its message's
 -- lock first, so the item updates here never wait either.
+-- Priority (docs/queue.md, "Priority"): the visible messages are taken by the priority they
+-- carry, highest first, then oldest msg_id first: strict priority, so a sustained backlog of a
+-- higher priority starves the lower ones. The ORDER BY spells the expression of the queue's
+-- index (animus._index_queue) exactly, so the index serves it and a read stops after qty rows.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION animus.read_work(queue_name text, vt_seconds integer, qty integer DEFAULT 1)
@@ -28,8 +32,8 @@ BEGIN
         PERFORM animus._check_queue(read_work.queue_name);
     END IF;
 
-    -- One statement reads and settles: pgmq.read's own statement (the oldest visible messages,
-    -- SKIP LOCKED, hidden for vt_seconds), then the items they carry, found by primary key. The
+    -- One statement reads and settles: pgmq.read's statement (SKIP LOCKED, hidden for
+    -- vt_seconds) in priority order, then the items they carry, found by primary key. The
     -- update counts the attempt and marks the items running; an item whose attempts were already
     -- used up (its worker never reported back) is marked dead instead. pgmq names the queue's
     -- table q_<queue_name>; the name was checked above.
@@ -42,11 +46,15 @@ BEGIN
                 read_ct = m.read_ct + 1
             FROM (SELECT q.msg_id FROM pgmq.%1$I q
                   WHERE q.vt <= clock_timestamp()
-                  ORDER BY q.msg_id
+                  ORDER BY (CASE WHEN jsonb_typeof(q.message->'priority') = 'number'
+                                 THEN (q.message->'priority')::numeric ELSE 0 END) DESC,
+                           q.msg_id
                   LIMIT $2
                   FOR UPDATE SKIP LOCKED) AS next
             WHERE m.msg_id = next.msg_id
-            RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.vt, (m.message->>'work_id')::uuid AS work_id
+            RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.vt, (m.message->>'work_id')::uuid AS work_id,
+                      CASE WHEN jsonb_typeof(m.message->'priority') = 'number'
+                           THEN (m.message->'priority')::numeric ELSE 0 END AS msg_priority
         ), item AS (
             UPDATE animus.work_items w
             SET state = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN 'dead' ELSE 'running' END,
@@ -59,14 +67,15 @@ BEGIN
                 updated_at = now()
             FROM msg
             WHERE w.id = msg.work_id AND animus._is_active(w.state)
-            RETURNING msg.msg_id, msg.read_ct, msg.enqueued_at, msg.vt, w.id, w.queue_name, w.work_type,
+            RETURNING msg.msg_id, msg.msg_priority, msg.read_ct, msg.enqueued_at, msg.vt, w.id, w.queue_name, w.work_type,
                       w.dedup_key, w.source, w.trigger_info, w.params, w.priority, w.state, w.parent_id,
                       w.attempts, w.max_attempts, w.created_at, w.updated_at, w.traceparent, w.tracestate
         )
         SELECT array_agg(ROW(i.msg_id, i.read_ct, i.enqueued_at, i.vt, i.id, i.queue_name, i.work_type,
                              i.dedup_key, i.source, i.trigger_info, i.params, i.priority, i.state,
                              i.parent_id, i.attempts, i.max_attempts, i.created_at, i.updated_at,
-                             i.traceparent, i.tracestate, i.read_ct)::animus.work_delivery ORDER BY i.msg_id)
+                             i.traceparent, i.tracestate, i.read_ct)::animus.work_delivery
+                             ORDER BY i.msg_priority DESC, i.msg_id)
                    FILTER (WHERE i.state = 'running'),
                array_agg(i.msg_id) FILTER (WHERE i.state = 'dead')
         FROM item AS i
@@ -86,7 +95,8 @@ $$;
 COMMENT ON FUNCTION animus.read_work(text, integer, integer) IS
     'Read up to qty messages, hidden from other readers for vt_seconds, joined with their work items '
     '(params, metadata, the submitter''s traceparent/tracestate). Each delivery counts one attempt and '
-    'sets state running; its lease (the message read_ct) goes to complete_work, fail_work and extend_work. An item whose attempts are used up (max_attempts, NULL means 5) is '
+    'sets state running; higher priority first (the priority in the message; strict, so lower ones wait while higher ones are ready), '
+    'then oldest first. Its lease (the message read_ct) goes to complete_work, fail_work and extend_work. An item whose attempts are used up (max_attempts, NULL means 5) is '
     'dead-lettered (archived, state dead, outcome_error says why) instead of delivered. '
     'Errors: AN001 invalid queue name, AN002 unknown queue, AN008 vt_seconds < 0 or qty not in 1..1000.';
 REVOKE EXECUTE ON FUNCTION animus.read_work(text, integer, integer) FROM PUBLIC;

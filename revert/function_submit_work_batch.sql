@@ -3,7 +3,8 @@
 -- the leads' keys are claimed strictly in (work_type, dedup_key) order, one key after the
 -- other, never going back to an earlier key, so overlapping batches wait on each other's keys
 -- in one order and cannot deadlock. priority, max_attempts and delay_seconds must be whole
--- numbers in the integer range (AN008), never rounded.
+-- numbers in the integer range (AN008), never rounded. Each message carries its item's priority,
+-- which read_work orders by (docs/queue.md, "Priority").
 BEGIN;
 
 CREATE OR REPLACE FUNCTION animus.submit_work_batch(items jsonb)
@@ -261,22 +262,21 @@ BEGIN
     -- 4. The queued items' messages: one multi-row insert per queue, with the message ids
     -- assigned in step 2 (pgmq's table names are q_<queue_name>, validated above).
     FOR queue IN SELECT DISTINCT b.queue_name FROM unnest(batch) AS b WHERE b.pgmq_msg_id IS NOT NULL LOOP
-        EXECUTE format('INSERT INTO pgmq.%I (msg_id, vt, message, headers) OVERRIDING SYSTEM VALUE '
-                       'SELECT b.pgmq_msg_id, clock_timestamp() + make_interval(secs => $2[b.ordinality]), '
-                       '       jsonb_build_object(''work_id'', b.id), '
-                       '       CASE WHEN b.traceparent IS NOT NULL '
-                       '            THEN jsonb_strip_nulls(jsonb_build_object(''traceparent'', b.traceparent, '
-                       '                                                      ''tracestate'', b.tracestate)) END '
-                       'FROM unnest($1) WITH ORDINALITY AS b '
-                       'WHERE b.pgmq_msg_id IS NOT NULL AND b.queue_name = $3',
-                       animus._pgmq_relation(queue, 'queue'))
-            USING batch, delays, queue;
-        -- One wake-up per queue per batch, and only when no earlier message is ready
-        -- (docs/queue.md, "Push wake-ups"; the reason is in function_submit_work.sql).
-        EXECUTE format('SELECT NOT EXISTS (SELECT FROM pgmq.%I WHERE vt <= clock_timestamp() AND msg_id < $1)',
+        -- The same statement decides the one wake-up per queue per batch: only when no message
+        -- of the queue was ready before the batch's (docs/queue.md, "Push wake-ups"; the reason
+        -- is in function_submit_work.sql). The main query does not see what its WITH inserts.
+        EXECUTE format('WITH sent AS (INSERT INTO pgmq.%1$I (msg_id, vt, message, headers) OVERRIDING SYSTEM VALUE '
+                       '  SELECT b.pgmq_msg_id, clock_timestamp() + make_interval(secs => $2[b.ordinality]), '
+                       '         jsonb_build_object(''work_id'', b.id, ''priority'', b.priority), '
+                       '         CASE WHEN b.traceparent IS NOT NULL '
+                       '              THEN jsonb_strip_nulls(jsonb_build_object(''traceparent'', b.traceparent, '
+                       '                                                        ''tracestate'', b.tracestate)) END '
+                       '  FROM unnest($1) WITH ORDINALITY AS b '
+                       '  WHERE b.pgmq_msg_id IS NOT NULL AND b.queue_name = $3) '
+                       'SELECT NOT EXISTS (SELECT FROM pgmq.%1$I WHERE vt <= clock_timestamp())',
                        animus._pgmq_relation(queue, 'queue'))
             INTO first_ready
-            USING (SELECT min(b.pgmq_msg_id) FROM unnest(batch) AS b WHERE b.queue_name = queue AND b.pgmq_msg_id IS NOT NULL);
+            USING batch, delays, queue;
         IF first_ready THEN
             PERFORM pg_notify('animus_work', queue);
         END IF;
