@@ -1,7 +1,8 @@
--- pgTAP: animus._send_message, the static branch per queue that animus._route_queues generates,
--- and its dynamic fallback. Both paths must write the same message and give the same answer.
+-- pgTAP: animus._send_message, _read_messages and _archive_message, the static branches per
+-- queue that animus._route_queues generates, and their dynamic fallbacks. Both paths must
+-- write, read and archive the same rows and give the same answers.
 BEGIN;
-SELECT plan(22);
+SELECT plan(34);
 
 SELECT has_function('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], '_send_message exists');
 SELECT is_definer('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], 'it is SECURITY DEFINER');
@@ -96,6 +97,46 @@ SELECT throws_ok($$SELECT animus.submit_work('pgtap_route_05', 'route', 'pgtap')
 SELECT is((SELECT count(*) FROM animus.work_items WHERE queue_name = 'pgtap_route_05'), (SELECT n FROM before),
     'and leaves no item behind');
 SELECT ok(animus._route_queues() > 0 AND NOT pg_temp.routed('pgtap_route_05'), 'routing again leaves the dropped table out');
+
+
+-- Reading and archiving: a routed queue and an unrouted one, with the same messages.
+SELECT animus._route_queues();
+SELECT animus.create_queue('pgtap_route_ra');
+SELECT animus.create_queue('pgtap_route_rb');
+UPDATE animus.queues SET created_at = now() + interval '1 hour' WHERE queue_name = 'pgtap_route_rb';
+SELECT animus._route_queues(1);
+SELECT ok(pg_temp.routed('pgtap_route_rb') AND NOT pg_temp.routed('pgtap_route_ra'), 'pgtap_route_rb routed, pgtap_route_ra not');
+SELECT animus._send_message(q, nextval(format('pgmq.%I', 'q_' || q || '_msg_id_seq')::regclass), 0,
+                            jsonb_build_object('work_id', gen_random_uuid(), 'priority', p, 'n', n), NULL)
+FROM unnest(ARRAY['pgtap_route_ra', 'pgtap_route_rb']) AS q, unnest(ARRAY[0, 5, 9, 5, 0, 2], ARRAY[1, 2, 3, 4, 5, 6]) AS v(p, n);
+CREATE TEMP TABLE got_a AS SELECT * FROM animus._read_messages('pgtap_route_ra', 60, 4);
+CREATE TEMP TABLE got_b AS SELECT * FROM animus._read_messages('pgtap_route_rb', 60, 4);
+SELECT results_eq($$SELECT msg_priority FROM got_b ORDER BY msg_priority DESC, msg_id$$,
+    $$VALUES (9::numeric), (5), (5), (2)$$, 'the branch reads the highest priorities first');
+SELECT results_eq($$SELECT msg_priority, read_ct, vt > clock_timestamp() + interval '50 s' FROM got_a ORDER BY msg_priority DESC, msg_id$$,
+    $$SELECT msg_priority, read_ct, vt > clock_timestamp() + interval '50 s' FROM got_b ORDER BY msg_priority DESC, msg_id$$,
+    'the dynamic read takes the same messages in the same order, hidden and counted the same way');
+SELECT is((SELECT count(*) FROM animus._read_messages('pgtap_route_rb', 60, 10)), 2::bigint,
+    'a second read takes only what is still visible');
+SELECT is((SELECT count(*) FROM animus._read_messages('pgtap_route_rb', 60, 10)), 0::bigint, 'and then nothing');
+SELECT is(animus._archive_message('pgtap_route_rb', (SELECT min(msg_id) FROM got_b), 2), 0,
+    'the branch refuses to archive under a lease the message does not hold');
+SELECT is(animus._archive_message('pgtap_route_rb', (SELECT min(msg_id) FROM got_b), 1), 1,
+    'and archives under the one it holds');
+SELECT is(animus._archive_message('pgtap_route_ra', (SELECT min(msg_id) FROM got_a), 1)
+          + animus._archive_message('pgtap_route_ra', (SELECT max(msg_id) FROM got_a), NULL)
+          + animus._archive_message('pgtap_route_ra', (SELECT max(msg_id) FROM got_a), NULL), 2,
+    'the dynamic archive does the same (no lease: any read_ct; a second archive finds nothing)');
+SELECT results_eq($$SELECT msg_id, read_ct FROM pgmq.a_pgtap_route_rb ORDER BY msg_id$$,
+    $$SELECT (SELECT min(msg_id) FROM got_b), 1$$, 'the archived message is in the archive table');
+
+-- Every message of pgtap_route_rb is now hidden (read) or archived: none is ready, so the next
+-- one is the first ready one, on the branch and on the dynamic path alike.
+SELECT is(animus._send_message('pgtap_route_rb', nextval('pgmq.q_pgtap_route_rb_msg_id_seq'), 0, '{}', NULL), true,
+    'with only hidden and archived messages, a new one is the first ready (branch)');
+SELECT is((SELECT count(*) FROM animus._read_messages('pgtap_route_ra', 60, 10)), 2::bigint, 'pgtap_route_ra: the rest read');
+SELECT is(animus._send_message('pgtap_route_ra', nextval('pgmq.q_pgtap_route_ra_msg_id_seq'), 0, '{}', NULL), true,
+    'and the same on the dynamic path');
 
 SELECT throws_ok($$SELECT animus._route_queues(-1)$$, 'AN008', NULL, 'max_routes below 0 is refused');
 
