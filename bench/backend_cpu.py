@@ -73,7 +73,8 @@ CASES: dict[str, tuple[str, Callable[[], tuple[Any, ...]], int]] = {
         10,
     ),
     "read1_complete": (
-        "SELECT animus.complete_work(r.id, lease => r.lease) FROM animus.read_work('pgb_animus', 30, 1) AS r",
+        "SELECT animus.complete_work(r.id, lease => r.lease) "
+        "FROM animus.read_work('pgb_animus', 30, 1) AS r",
         lambda: (),
         1,
     ),
