@@ -2,7 +2,7 @@
 -- queue that animus._route_queues generates, and their dynamic fallbacks. Both paths must
 -- write, read and archive the same rows and give the same answers.
 BEGIN;
-SELECT plan(34);
+SELECT plan(36);
 
 SELECT has_function('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], '_send_message exists');
 SELECT is_definer('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], 'it is SECURITY DEFINER');
@@ -43,6 +43,14 @@ $$;
 SELECT is(pg_temp.landed(), 21::bigint, 'through the branches, each of 21 queues got its own message');
 SELECT is((SELECT count(*) FROM animus.work_items w JOIN sent ON sent.work_id = w.id WHERE w.queue_name = sent.q AND w.state = 'queued'),
     21::bigint, 'and each item is queued on its queue');
+
+-- Names that sort differently bytewise than in a linguistic order ('_' between digits and
+-- letters), prefixes of each other, and one letter long: the search must find each.
+CREATE TEMP TABLE tricky AS SELECT unnest(ARRAY['p', 'p_', 'p0', 'p_a', 'pa', 'p9z', '_p', 'p__']) AS q;
+SELECT animus.create_queue(q) FROM tricky;
+SELECT ok((SELECT bool_and(pg_temp.routed(q)) FROM tricky), 'every tricky name has a branch');
+INSERT INTO sent SELECT q, (animus.submit_work(q, 'route', 'pgtap', jsonb_build_object('q', q))).work_id FROM tricky;
+SELECT is(pg_temp.landed(), 29::bigint, 'and each of them got its own message, as the 21 did');
 
 -- Only the 5 newest queues keep a branch; the other 16 take the dynamic statement.
 -- (Ahead of now, so that they are the newest even next to queues made seconds ago.)
