@@ -160,6 +160,10 @@ BEGIN
         '    RETURNS boolean', '', cardinality(names),
         'DECLARE' || nl || '    ready boolean;' || nl,
         animus._route_tree('_send_message', names, 1, cardinality(names), send_stmt, '    '),
+        '    -- Not routed: maybe not an animus queue at all (a pgmq queue made by pgmq.create).' || nl ||
+        '    IF NOT EXISTS (SELECT FROM animus.queues q WHERE q.queue_name = _send_message.queue_name) THEN' || nl ||
+        '        PERFORM animus._check_queue(_send_message.queue_name);' || nl ||
+        '    END IF;' || nl ||
         '    EXECUTE format(''WITH sent AS (INSERT INTO pgmq.%1$I (msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers) ''' || nl ||
         '                   ''  OVERRIDING SYSTEM VALUE VALUES ($1, 0, now(), NULL, clock_timestamp() + make_interval(secs => $2), $3, $4)) ''' || nl ||
         '                   ''SELECT $2 = 0 AND NOT coalesce((SELECT min(m.vt) FROM pgmq.%1$I m) <= clock_timestamp(), false)'',' || nl ||

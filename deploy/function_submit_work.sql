@@ -64,33 +64,32 @@ BEGIN
     END IF;
 
     LOOP
-        -- One statement writes the item and checks the queue: the row is selected from
-        -- animus.queues by primary key, so an unknown queue inserts nothing. The message id is
-        -- drawn from the queue's pgmq sequence here, so the message is written only once the
-        -- item is known to be queued; the id is the column default (a UUIDv7). With a key, the
-        -- UNIQUE index on active (work_type, dedup_key) decides who is first.
+        -- One statement writes the item and draws the message id from the queue's pgmq
+        -- sequence, so the message is written only once the item is known to be queued; the id
+        -- is the column default (a UUIDv7). With a key, the UNIQUE index on active (work_type,
+        -- dedup_key) decides who is first. The queue is checked after the insert, whose row the
+        -- error then undoes: no sequence, no pgmq queue (below); a pgmq queue that animus did
+        -- not create has no branch in animus._send_message, whose dynamic path checks
+        -- animus.queues. A queue with a branch is an animus queue, so the usual call reads
+        -- animus.queues not at all.
         IF submit_work.dedup_key IS NULL THEN
             INSERT INTO animus.work_items (pgmq_msg_id, queue_name, work_type, source, trigger_info,
                                            params, priority, parent_id, max_attempts, traceparent, tracestate)
-            SELECT nextval(to_regclass(format('pgmq.%I', animus._pgmq_relation(q.queue_name, 'msg_id_seq')))),
-                   q.queue_name, submit_work.work_type, submit_work.source,
-                   submit_work.trigger_info, coalesce(submit_work.params, '{}'), coalesce(submit_work.priority, 0),
-                   submit_work.parent_id, submit_work.max_attempts, v_traceparent,
-                   CASE WHEN v_traceparent IS NOT NULL THEN v_tracestate END
-            FROM animus.queues q
-            WHERE q.queue_name = submit_work.queue_name
+            VALUES (nextval(to_regclass(format('pgmq.%I', animus._pgmq_relation(submit_work.queue_name, 'msg_id_seq')))),
+                    submit_work.queue_name, submit_work.work_type, submit_work.source,
+                    submit_work.trigger_info, coalesce(submit_work.params, '{}'), coalesce(submit_work.priority, 0),
+                    submit_work.parent_id, submit_work.max_attempts, v_traceparent,
+                    CASE WHEN v_traceparent IS NOT NULL THEN v_tracestate END)
             RETURNING id, pgmq_msg_id INTO new_id, new_msg_id;
         ELSE
             INSERT INTO animus.work_items (pgmq_msg_id, queue_name, work_type, dedup_key, source,
                                            trigger_info, params, priority, parent_id, max_attempts,
                                            traceparent, tracestate)
-            SELECT nextval(to_regclass(format('pgmq.%I', animus._pgmq_relation(q.queue_name, 'msg_id_seq')))),
-                   q.queue_name, submit_work.work_type, submit_work.dedup_key,
-                   submit_work.source, submit_work.trigger_info, coalesce(submit_work.params, '{}'),
-                   coalesce(submit_work.priority, 0), submit_work.parent_id, submit_work.max_attempts,
-                   v_traceparent, CASE WHEN v_traceparent IS NOT NULL THEN v_tracestate END
-            FROM animus.queues q
-            WHERE q.queue_name = submit_work.queue_name
+            VALUES (nextval(to_regclass(format('pgmq.%I', animus._pgmq_relation(submit_work.queue_name, 'msg_id_seq')))),
+                    submit_work.queue_name, submit_work.work_type, submit_work.dedup_key,
+                    submit_work.source, submit_work.trigger_info, coalesce(submit_work.params, '{}'),
+                    coalesce(submit_work.priority, 0), submit_work.parent_id, submit_work.max_attempts,
+                    v_traceparent, CASE WHEN v_traceparent IS NOT NULL THEN v_tracestate END)
             ON CONFLICT (work_type, dedup_key)
                 WHERE dedup_key IS NOT NULL AND animus._is_active(state)
                 DO NOTHING
@@ -100,6 +99,7 @@ BEGIN
             -- The queue's pgmq table is gone (dropped behind animus's back): its sequence with
             -- it. The exception undoes the insert.
             IF new_msg_id IS NULL THEN
+                PERFORM animus._check_queue(submit_work.queue_name);
                 RAISE EXCEPTION 'queue % has no pgmq table', quote_literal(submit_work.queue_name)
                     USING ERRCODE = 'AN002', HINT = format('Create it again: SELECT animus.create_queue(%L);', submit_work.queue_name);
             END IF;

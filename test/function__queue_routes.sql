@@ -2,7 +2,7 @@
 -- queue that animus._route_queues generates, and their dynamic fallbacks. Both paths must
 -- write, read and archive the same rows and give the same answers.
 BEGIN;
-SELECT plan(36);
+SELECT plan(41);
 
 SELECT has_function('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], '_send_message exists');
 SELECT is_definer('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], 'it is SECURITY DEFINER');
@@ -145,6 +145,18 @@ SELECT is(animus._send_message('pgtap_route_rb', nextval('pgmq.q_pgtap_route_rb_
 SELECT is((SELECT count(*) FROM animus._read_messages('pgtap_route_ra', 60, 10)), 2::bigint, 'pgtap_route_ra: the rest read');
 SELECT is(animus._send_message('pgtap_route_ra', nextval('pgmq.q_pgtap_route_ra_msg_id_seq'), 0, '{}', NULL), true,
     'and the same on the dynamic path');
+
+-- A pgmq queue animus did not create has a sequence but no animus.queues row: the insert draws
+-- its message id, the dynamic path finds no queue, and the error undoes the item.
+SELECT pgmq.create('pgtap_route_foreign');
+SELECT throws_ok($$SELECT animus.submit_work('pgtap_route_foreign', 'route', 'pgtap')$$, 'AN002', NULL,
+    'a queue made by pgmq.create alone is AN002 for submit_work');
+SELECT is((SELECT count(*) FROM animus.work_items WHERE queue_name = 'pgtap_route_foreign')
+          + (SELECT count(*) FROM pgmq.q_pgtap_route_foreign), 0::bigint, 'and neither an item nor a message is left');
+SELECT throws_ok($$SELECT animus.submit_work('pgtap_route_foreign', 'route', 'pgtap', dedup_key => 'k')$$, 'AN002', NULL,
+    'with a dedup key too');
+SELECT throws_ok($$SELECT animus.submit_work('No-Such', 'route', 'pgtap')$$, 'AN001', NULL, 'an invalid name is still AN001');
+SELECT throws_ok($$SELECT animus.submit_work(repeat('q', 80), 'route', 'pgtap')$$, 'AN001', NULL, 'and an over-long one');
 
 SELECT throws_ok($$SELECT animus._route_queues(-1)$$, 'AN008', NULL, 'max_routes below 0 is refused');
 
