@@ -52,10 +52,64 @@ BEGIN
 END
 $$;
 
+-- Each statement of the three functions, written once: the static branches and the dynamic
+-- fallback both take their text from here, so the two paths cannot drift apart. kind is send,
+-- read or archive; args are the references to the arguments, in the order given below (the
+-- function's parameter names for a branch, $1.. for EXECUTE ... USING). The statements:
+--   send (msg_id, delay_seconds, message, headers): write the message, and answer whether it is
+--     the first ready one. "Is any message ready" is asked as "is the earliest vt past":
+--     min(vt) reads the first live entry of the vt index. EXISTS (vt <= clock_timestamp())
+--     cannot use the index (the bound is volatile) and scanned the heap from its start, through
+--     every message the workers archived since the last vacuum. The SELECT does not see the
+--     row its WITH inserts (docs/queue.md, "Push wake-ups").
+--   read (vt_seconds, qty): pgmq.read's statement (SKIP LOCKED, hidden for vt_seconds) in the
+--     priority order of the queue's index (animus._index_queue, spelled exactly). The next
+--     messages are locked in an ARRAY(...) sub-select and updated by primary key: as a join
+--     with the locked sub-select, the generic plan a session reuses scans the whole queue.
+--   archive (msg_id, lease): pgmq.archive's statement, under the lease (read_ct) when given.
+CREATE FUNCTION animus._queue_statement(kind text, queue_name text, args text[])
+    RETURNS text
+    LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    q text := animus._pgmq_relation(queue_name, 'queue');
+    prio constant text := '(CASE WHEN jsonb_typeof(%1$s.message->''priority'') = ''number'' '
+                          'THEN (%1$s.message->''priority'')::numeric ELSE 0 END)';
+BEGIN
+    CASE kind
+    WHEN 'send' THEN
+        RETURN format(
+            'WITH sent AS (INSERT INTO pgmq.%1$I (msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers) '
+            'OVERRIDING SYSTEM VALUE VALUES (%2$s, 0, now(), NULL, clock_timestamp() + make_interval(secs => %3$s), %4$s, %5$s)) '
+            'SELECT %3$s = 0 AND NOT coalesce((SELECT min(m.vt) FROM pgmq.%1$I m) <= clock_timestamp(), false)',
+            q, args[1], args[2], args[3], args[4]);
+    WHEN 'read' THEN
+        RETURN format(
+            'UPDATE pgmq.%1$I m '
+            'SET last_read_at = clock_timestamp(), vt = clock_timestamp() + make_interval(secs => %2$s), read_ct = m.read_ct + 1 '
+            'WHERE m.msg_id = ANY (ARRAY(SELECT n.msg_id FROM pgmq.%1$I n WHERE n.vt <= clock_timestamp() '
+            'ORDER BY %4$s DESC, n.msg_id LIMIT %3$s FOR UPDATE SKIP LOCKED)) '
+            'RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.vt, (m.message->>''work_id'')::uuid, %5$s',
+            q, args[1], args[2], format(prio, 'n'), format(prio, 'm'));
+    WHEN 'archive' THEN
+        RETURN format(
+            'WITH archived AS (DELETE FROM pgmq.%1$I m WHERE m.msg_id = %3$s AND (%4$s IS NULL OR m.read_ct = %4$s) '
+            'RETURNING m.msg_id, m.vt, m.read_ct, m.enqueued_at, m.last_read_at, m.message, m.headers) '
+            'INSERT INTO pgmq.%2$I (msg_id, vt, read_ct, enqueued_at, last_read_at, archived_at, message, headers) '
+            'SELECT a.msg_id, a.vt, a.read_ct, a.enqueued_at, a.last_read_at, now(), a.message, a.headers FROM archived a',
+            q, animus._pgmq_relation(queue_name, 'archive'), args[1], args[2]);
+    ELSE
+        RAISE EXCEPTION 'unknown queue statement %', quote_nullable(kind) USING ERRCODE = 'AN000';
+    END CASE;
+END
+$$;
+
 -- The branches for names[lo..hi] as nested IFs on <fn>.queue_name: a comparison per level,
--- then the leaf (a format() template: %1$I the queue table, %2$s the indent, %3$L the queue
--- name, %4$I the archive table).
-CREATE FUNCTION animus._route_tree(fn text, names text[], lo integer, hi integer, leaf text, indent text)
+-- then the leaf: the format() template leaf with the queue's statement of that kind (written
+-- with the function's own arguments) for its one %s.
+CREATE FUNCTION animus._route_tree(fn text, names text[], lo integer, hi integer, kind text, args text[],
+                                   leaf text, indent text)
     RETURNS text
     LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -68,15 +122,14 @@ BEGIN
     END IF;
     IF lo = hi THEN
         RETURN format('%sIF %s.queue_name = %L THEN', indent, fn, names[lo]) || chr(10)
-            || format(leaf, animus._pgmq_relation(names[lo], 'queue'), indent || '    ', names[lo],
-                      animus._pgmq_relation(names[lo], 'archive'))
+            || indent || '    ' || format(leaf, animus._queue_statement(kind, names[lo], args)) || chr(10)
             || indent || 'END IF;' || chr(10);
     END IF;
     mid := (lo + hi + 1) / 2;
     RETURN format('%sIF %s.queue_name < %L COLLATE "C" THEN', indent, fn, names[mid]) || chr(10)
-        || animus._route_tree(fn, names, lo, mid - 1, leaf, indent || '    ')
+        || animus._route_tree(fn, names, lo, mid - 1, kind, args, leaf, indent || '    ')
         || indent || 'ELSE' || chr(10)
-        || animus._route_tree(fn, names, mid, hi, leaf, indent || '    ')
+        || animus._route_tree(fn, names, mid, hi, kind, args, leaf, indent || '    ')
         || indent || 'END IF;' || chr(10);
 END
 $$;
@@ -89,54 +142,21 @@ AS $$
 DECLARE
     names text[];
     nl constant text := chr(10);
-    -- The priority expression of the queue's index (animus._index_queue), spelled exactly.
-    prio constant text := '(CASE WHEN jsonb_typeof(%1$s.message->''priority'') = ''number'' '
-                          'THEN (%1$s.message->''priority'')::numeric ELSE 0 END)';
+    -- %1$s name and arguments, %2$s RETURNS, %3$s more attributes, %4$s declarations,
+    -- %5$s the branches, %6$s the dynamic path.
     header constant text :=
         'CREATE OR REPLACE FUNCTION animus.%1$s' || nl ||
-        '    LANGUAGE plpgsql VOLATILE SECURITY DEFINER%2$s' || nl ||
+        '    RETURNS %2$s' || nl ||
+        '    LANGUAGE plpgsql VOLATILE SECURITY DEFINER%3$s' || nl ||
         '    SET search_path = pg_catalog, pg_temp' || nl ||
         'AS $body$' || nl ||
-        '-- Generated by animus._route_queues() with %3$s static branches: do not edit.' || nl ||
+        '-- Generated by animus._route_queues(): do not edit.' || nl ||
         '#variable_conflict use_column' || nl ||
         '%4$s' ||
         'BEGIN' || nl || '%5$s' ||
-        '    -- Any other queue: the same statements, planned for this call.' || nl ||
+        '    -- Any other queue: the same statement, planned for this call.' || nl ||
         '%6$s' ||
         'END' || nl || '$body$';
-    -- One message: the readiness check first, so it never sees the message this call writes
-    -- (docs/queue.md, "Push wake-ups"). "Is any message ready" is asked as "is the earliest vt
-    -- past": min(vt) reads the first live entry of the vt index. The plain form, EXISTS (vt <=
-    -- clock_timestamp()), cannot use the index (the bound is volatile) and scans the heap from
-    -- its start, through every message the workers archived since the last vacuum: on a queue
-    -- kept drained, that made a submit cost several times more.
-    send_stmt constant text :=
-        '%2$sready := _send_message.delay_seconds = 0' || nl ||
-        '%2$s         AND NOT coalesce((SELECT min(m.vt) FROM pgmq.%1$I m) <= clock_timestamp(), false);' || nl ||
-        '%2$sINSERT INTO pgmq.%1$I (msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers) OVERRIDING SYSTEM VALUE' || nl ||
-        '%2$sVALUES (_send_message.msg_id, 0, now(), NULL, clock_timestamp() + make_interval(secs => _send_message.delay_seconds),' || nl ||
-        '%2$s        _send_message.message, _send_message.headers);' || nl ||
-        '%2$sRETURN ready;' || nl;
-    -- pgmq.read's statement (SKIP LOCKED, hidden for vt_seconds) in priority order.
-    read_stmt constant text :=
-        '%2$sRETURN QUERY' || nl ||
-        '%2$sUPDATE pgmq.%1$I m' || nl ||
-        '%2$sSET last_read_at = clock_timestamp(), vt = clock_timestamp() + make_interval(secs => _read_messages.vt_seconds),' || nl ||
-        '%2$s    read_ct = m.read_ct + 1' || nl ||
-        '%2$sWHERE m.msg_id = ANY (ARRAY(SELECT n.msg_id FROM pgmq.%1$I n WHERE n.vt <= clock_timestamp()' || nl ||
-        '%2$s                            ORDER BY ' || format(prio, 'n') || ' DESC, n.msg_id' || nl ||
-        '%2$s                            LIMIT _read_messages.qty FOR UPDATE SKIP LOCKED))' || nl ||
-        '%2$sRETURNING m.msg_id, m.read_ct, m.enqueued_at, m.vt, (m.message->>''work_id'')::uuid, ' || format(prio, 'm') || ';' || nl ||
-        '%2$sRETURN;' || nl;
-    -- pgmq.archive's statement, under the lease (the message's read_ct) when one is given.
-    archive_stmt constant text :=
-        '%2$sWITH archived AS (DELETE FROM pgmq.%1$I m WHERE m.msg_id = _archive_message.msg_id' || nl ||
-        '%2$s                      AND (_archive_message.lease IS NULL OR m.read_ct = _archive_message.lease)' || nl ||
-        '%2$s                  RETURNING m.msg_id, m.vt, m.read_ct, m.enqueued_at, m.last_read_at, m.message, m.headers)' || nl ||
-        '%2$sINSERT INTO pgmq.%4$I (msg_id, vt, read_ct, enqueued_at, last_read_at, archived_at, message, headers)' || nl ||
-        '%2$sSELECT a.msg_id, a.vt, a.read_ct, a.enqueued_at, a.last_read_at, now(), a.message, a.headers FROM archived a;' || nl ||
-        '%2$sGET DIAGNOSTICS archived_rows = ROW_COUNT;' || nl ||
-        '%2$sRETURN archived_rows;' || nl;
 BEGIN
     IF max_routes IS NULL OR max_routes < 0 OR max_routes > 4096 THEN
         RAISE EXCEPTION 'max_routes must be between 0 and 4096, got %', coalesce(max_routes::text, 'NULL')
@@ -156,51 +176,53 @@ BEGIN
           LIMIT _route_queues.max_routes) AS r;
 
     EXECUTE format(header,
-        '_send_message(queue_name text, msg_id bigint, delay_seconds integer, message jsonb, headers jsonb)' || nl ||
-        '    RETURNS boolean', '', cardinality(names),
-        'DECLARE' || nl || '    ready boolean;' || nl,
-        animus._route_tree('_send_message', names, 1, cardinality(names), send_stmt, '    '),
+        '_send_message(queue_name text, msg_id bigint, delay_seconds integer, message jsonb, headers jsonb)',
+        'boolean', '', 'DECLARE' || nl || '    ready boolean;' || nl,
+        animus._route_tree('_send_message', names, 1, cardinality(names), 'send',
+                           '{_send_message.msg_id, _send_message.delay_seconds, _send_message.message, _send_message.headers}',
+                           '%s INTO ready;' || nl || '        RETURN ready;', '    '),
         '    -- Not routed: maybe not an animus queue at all (a pgmq queue made by pgmq.create).' || nl ||
         '    IF NOT EXISTS (SELECT FROM animus.queues q WHERE q.queue_name = _send_message.queue_name) THEN' || nl ||
         '        PERFORM animus._check_queue(_send_message.queue_name);' || nl ||
         '    END IF;' || nl ||
-        '    EXECUTE format(''WITH sent AS (INSERT INTO pgmq.%1$I (msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers) ''' || nl ||
-        '                   ''  OVERRIDING SYSTEM VALUE VALUES ($1, 0, now(), NULL, clock_timestamp() + make_interval(secs => $2), $3, $4)) ''' || nl ||
-        '                   ''SELECT $2 = 0 AND NOT coalesce((SELECT min(m.vt) FROM pgmq.%1$I m) <= clock_timestamp(), false)'',' || nl ||
-        '                   animus._pgmq_relation(_send_message.queue_name, ''queue''))' || nl ||
+        '    EXECUTE animus._queue_statement(''send'', _send_message.queue_name, ''{$1, $2, $3, $4}'')' || nl ||
         '        INTO ready' || nl ||
         '        USING _send_message.msg_id, _send_message.delay_seconds, _send_message.message, _send_message.headers;' || nl ||
         '    RETURN ready;' || nl);
 
     EXECUTE format(header,
-        '_read_messages(queue_name text, vt_seconds integer, qty integer)' || nl ||
-        '    RETURNS TABLE (msg_id bigint, read_ct integer, enqueued_at timestamptz, vt timestamptz,' || nl ||
-        '                   work_id uuid, msg_priority numeric)', ' ROWS 10', cardinality(names), '',
-        animus._route_tree('_read_messages', names, 1, cardinality(names), read_stmt, '    '),
-        '    RETURN QUERY EXECUTE format(' || nl ||
-        '        ''UPDATE pgmq.%1$I m SET last_read_at = clock_timestamp(), vt = clock_timestamp() + make_interval(secs => $1), ''' || nl ||
-        '        ''    read_ct = m.read_ct + 1 ''' || nl ||
-        '        ''WHERE m.msg_id = ANY (ARRAY(SELECT n.msg_id FROM pgmq.%1$I n WHERE n.vt <= clock_timestamp() ''' || nl ||
-        '        ''    ORDER BY ' || replace(format(prio, 'n'), '''', '''''') || ' DESC, n.msg_id LIMIT $2 FOR UPDATE SKIP LOCKED)) ''' || nl ||
-        '        ''RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.vt, (m.message->>''''work_id'''')::uuid, ' || replace(format(prio, 'm'), '''', '''''') || ''',' || nl ||
-        '        animus._pgmq_relation(_read_messages.queue_name, ''queue''))' || nl ||
+        '_read_messages(queue_name text, vt_seconds integer, qty integer)',
+        'TABLE (msg_id bigint, read_ct integer, enqueued_at timestamptz, vt timestamptz, work_id uuid, msg_priority numeric)',
+        ' ROWS 10', '',
+        animus._route_tree('_read_messages', names, 1, cardinality(names), 'read',
+                           '{_read_messages.vt_seconds, _read_messages.qty}', 'RETURN QUERY %s;' || nl || '        RETURN;', '    '),
+        '    RETURN QUERY EXECUTE animus._queue_statement(''read'', _read_messages.queue_name, ''{$1, $2}'')' || nl ||
         '        USING _read_messages.vt_seconds, _read_messages.qty;' || nl);
 
     EXECUTE format(header,
-        '_archive_message(queue_name text, msg_id bigint, lease integer)' || nl ||
-        '    RETURNS integer', '', cardinality(names),
-        'DECLARE' || nl || '    archived_rows integer;' || nl,
-        animus._route_tree('_archive_message', names, 1, cardinality(names), archive_stmt, '    '),
-        '    EXECUTE format(''WITH archived AS (DELETE FROM pgmq.%1$I WHERE msg_id = $1 AND ($2::integer IS NULL OR read_ct = $2) ''' || nl ||
-        '                   ''RETURNING msg_id, vt, read_ct, enqueued_at, last_read_at, message, headers) ''' || nl ||
-        '                   ''INSERT INTO pgmq.%2$I (msg_id, vt, read_ct, enqueued_at, last_read_at, archived_at, message, headers) ''' || nl ||
-        '                   ''SELECT msg_id, vt, read_ct, enqueued_at, last_read_at, now(), message, headers FROM archived'',' || nl ||
-        '                   animus._pgmq_relation(_archive_message.queue_name, ''queue''), animus._pgmq_relation(_archive_message.queue_name, ''archive''))' || nl ||
+        '_archive_message(queue_name text, msg_id bigint, lease integer)',
+        'integer', '', 'DECLARE' || nl || '    archived_rows integer;' || nl,
+        animus._route_tree('_archive_message', names, 1, cardinality(names), 'archive',
+                           '{_archive_message.msg_id, _archive_message.lease}',
+                           '%s;' || nl || '        GET DIAGNOSTICS archived_rows = ROW_COUNT;' || nl || '        RETURN archived_rows;', '    '),
+        '    EXECUTE animus._queue_statement(''archive'', _archive_message.queue_name, ''{$1, $2}'')' || nl ||
         '        USING _archive_message.msg_id, _archive_message.lease;' || nl ||
         '    GET DIAGNOSTICS archived_rows = ROW_COUNT;' || nl ||
         '    RETURN archived_rows;' || nl);
     RETURN cardinality(names);
 END
+$$;
+
+-- The queues that have a branch now, read back from _send_message's source (the leaf's
+-- comparison, written by _route_tree above): for tests and for operators who wonder.
+CREATE FUNCTION animus._routed_queues()
+    RETURNS SETOF text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT m[1]
+    FROM pg_proc p, regexp_matches(p.prosrc, '_send_message\.queue_name = ''([a-z0-9_]+)'' THEN', 'g') AS m
+    WHERE p.oid = 'animus._send_message(text, bigint, integer, jsonb, jsonb)'::regprocedure
 $$;
 
 COMMENT ON FUNCTION animus._send_message(text, bigint, integer, jsonb, jsonb) IS
@@ -220,13 +242,21 @@ COMMENT ON FUNCTION animus._route_queues(integer) IS
     'Private. Write animus._send_message, _read_messages and _archive_message again with a static '
     'branch for each of the max_routes (default 256) newest queues whose pgmq tables exist; returns '
     'how many got one. create_queue calls it for each new queue. Errors: AN008 max_routes outside 0..4096.';
-COMMENT ON FUNCTION animus._route_tree(text, text[], integer, integer, text, text) IS
+COMMENT ON FUNCTION animus._route_tree(text, text[], integer, integer, text, text[], text, text) IS
     'Private. The nested IF statements of a routed function''s binary search over names[lo..hi].';
+COMMENT ON FUNCTION animus._queue_statement(text, text, text[]) IS
+    'Private. The SQL of a routed statement (kind send, read or archive) on the queue''s pgmq tables, '
+    'with args as the argument references; one text for the static branches and the dynamic path. '
+    'Errors: AN000 unknown kind.';
+COMMENT ON FUNCTION animus._routed_queues() IS
+    'Private. The queues that have a static branch in animus._send_message (and the other routed functions).';
 REVOKE EXECUTE ON FUNCTION animus._send_message(text, bigint, integer, jsonb, jsonb) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION animus._read_messages(text, integer, integer) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION animus._archive_message(text, bigint, integer) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION animus._route_queues(integer) FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION animus._route_tree(text, text[], integer, integer, text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION animus._route_tree(text, text[], integer, integer, text, text[], text, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION animus._queue_statement(text, text, text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION animus._routed_queues() FROM PUBLIC;
 
 SELECT animus._route_queues();
 

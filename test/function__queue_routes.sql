@@ -2,7 +2,7 @@
 -- queue that animus._route_queues generates, and their dynamic fallbacks. Both paths must
 -- write, read and archive the same rows and give the same answers.
 BEGIN;
-SELECT plan(41);
+SELECT plan(42);
 
 SELECT has_function('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], '_send_message exists');
 SELECT is_definer('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], 'it is SECURITY DEFINER');
@@ -13,8 +13,7 @@ SELECT ok(NOT has_function_privilege('animus_app', 'animus._send_message(text, b
     'neither role may call them directly');
 
 CREATE FUNCTION pg_temp.routed(q text) RETURNS boolean LANGUAGE sql AS $$
-    SELECT position(format('_send_message.queue_name = %L THEN', q) IN
-                    (SELECT prosrc FROM pg_proc WHERE oid = 'animus._send_message(text, bigint, integer, jsonb, jsonb)'::regprocedure)) > 0
+    SELECT q IN (SELECT animus._routed_queues())
 $$;
 
 -- 21 queues: an odd count, so the search tree has uneven halves.
@@ -158,6 +157,8 @@ SELECT throws_ok($$SELECT animus.submit_work('pgtap_route_foreign', 'route', 'pg
 SELECT throws_ok($$SELECT animus.submit_work('No-Such', 'route', 'pgtap')$$, 'AN001', NULL, 'an invalid name is still AN001');
 SELECT throws_ok($$SELECT animus.submit_work(repeat('q', 80), 'route', 'pgtap')$$, 'AN001', NULL, 'and an over-long one');
 
+SELECT throws_ok($$SELECT animus._queue_statement('purge', 'pgtap_route_01', '{}')$$, 'AN000', NULL,
+    'an unknown statement kind is refused');
 SELECT throws_ok($$SELECT animus._route_queues(-1)$$, 'AN008', NULL, 'max_routes below 0 is refused');
 
 SELECT * FROM finish();

@@ -2,7 +2,7 @@
 BEGIN;
 
 SELECT has_function_privilege('animus._route_queues(integer)', 'EXECUTE'),
-       has_function_privilege('animus._route_tree(text, text[], integer, integer, text, text)', 'EXECUTE');
+       has_function_privilege('animus._route_tree(text, text[], integer, integer, text, text[], text, text)', 'EXECUTE');
 -- Generated: the three routed functions were written by _route_queues.
 DO $$
 BEGIN

@@ -4,11 +4,7 @@
 BEGIN;
 SELECT plan(3);
 
-SELECT is((SELECT count(*)::int FROM animus.queues q
-           WHERE q.queue_name LIKE 'upg\_%'
-             AND position(format('_send_message.queue_name = %L THEN', q.queue_name) IN
-                          (SELECT prosrc FROM pg_proc
-                           WHERE oid = 'animus._send_message(text, bigint, integer, jsonb, jsonb)'::regprocedure)) > 0),
+SELECT is((SELECT count(*)::int FROM animus._routed_queues() AS r(q) WHERE r.q LIKE 'upg\_%'),
     4, 'every queue of the older release has a branch');
 
 CREATE TEMP TABLE fresh AS SELECT * FROM animus.submit_work('upg_idle', 'upg_routes', 'check', priority => 2);
