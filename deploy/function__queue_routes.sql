@@ -56,6 +56,8 @@ $$;
 -- fallback both take their text from here, so the two paths cannot drift apart. kind is send,
 -- read or archive; args are the references to the arguments, in the order given below (the
 -- function's parameter names for a branch, $1.. for EXECUTE ... USING). The statements:
+--   none_ready (no arguments): the expression "no message of the queue is ready", for send and
+--     for submit_work_batch's wake-up check.
 --   send (msg_id, delay_seconds, message, headers): write the message, and answer whether it is
 --     the first ready one. "Is any message ready" is asked as "is the earliest vt past":
 --     min(vt) reads the first live entry of the vt index. EXISTS (vt <= clock_timestamp())
@@ -82,8 +84,10 @@ BEGIN
         RETURN format(
             'WITH sent AS (INSERT INTO pgmq.%1$I (msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers) '
             'OVERRIDING SYSTEM VALUE VALUES (%2$s, 0, now(), NULL, clock_timestamp() + make_interval(secs => %3$s), %4$s, %5$s)) '
-            'SELECT %3$s = 0 AND NOT coalesce((SELECT min(m.vt) FROM pgmq.%1$I m) <= clock_timestamp(), false)',
-            q, args[1], args[2], args[3], args[4]);
+            'SELECT %3$s = 0 AND %6$s',
+            q, args[1], args[2], args[3], args[4], animus._queue_statement('none_ready', queue_name, '{}'));
+    WHEN 'none_ready' THEN
+        RETURN format('NOT coalesce((SELECT min(m.vt) FROM pgmq.%I m) <= clock_timestamp(), false)', q);
     WHEN 'read' THEN
         RETURN format(
             'UPDATE pgmq.%1$I m '

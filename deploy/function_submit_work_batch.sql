@@ -7,7 +7,8 @@
 -- which read_work orders by (docs/queue.md, "Priority").
 -- The wake-up check asks "is the earliest vt past" (min(vt): the vt index's first live entry)
 -- rather than EXISTS (vt <= clock_timestamp()), which cannot use the index (a volatile bound)
--- and scanned the heap through every archived message since the last vacuum.
+-- and scanned the heap through every archived message since the last vacuum. The expression
+-- is animus._queue_statement('none_ready', ...), the one submit_work's message uses.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION animus.submit_work_batch(items jsonb)
@@ -276,8 +277,8 @@ BEGIN
                        '                                                        ''tracestate'', b.tracestate)) END '
                        '  FROM unnest($1) WITH ORDINALITY AS b '
                        '  WHERE b.pgmq_msg_id IS NOT NULL AND b.queue_name = $3) '
-                       'SELECT NOT coalesce((SELECT min(m.vt) FROM pgmq.%1$I m) <= clock_timestamp(), false)',
-                       animus._pgmq_relation(queue, 'queue'))
+                       'SELECT %2$s',
+                       animus._pgmq_relation(queue, 'queue'), animus._queue_statement('none_ready', queue, '{}'))
             INTO first_ready
             USING batch, delays, queue;
         IF first_ready THEN

@@ -2,7 +2,7 @@
 -- queue that animus._route_queues generates, and their dynamic fallbacks. Both paths must
 -- write, read and archive the same rows and give the same answers.
 BEGIN;
-SELECT plan(42);
+SELECT plan(44);
 
 SELECT has_function('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], '_send_message exists');
 SELECT is_definer('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], 'it is SECURITY DEFINER');
@@ -156,6 +156,37 @@ SELECT throws_ok($$SELECT animus.submit_work('pgtap_route_foreign', 'route', 'pg
     'with a dedup key too');
 SELECT throws_ok($$SELECT animus.submit_work('No-Such', 'route', 'pgtap')$$, 'AN001', NULL, 'an invalid name is still AN001');
 SELECT throws_ok($$SELECT animus.submit_work(repeat('q', 80), 'route', 'pgtap')$$, 'AN001', NULL, 'and an over-long one');
+
+-- The read's plan: the ORDER BY must be the priority index's expression, or no index gives the
+-- order and a Sort appears (sorts and sequential scans made the last resort, as in a large
+-- queue); and the plan a session keeps (generic) has no join, whatever the table's size.
+CREATE FUNCTION pg_temp.plan_of(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+    plan text := '';
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || stmt LOOP
+        plan := plan || line || chr(10);
+    END LOOP;
+    RETURN plan;
+END
+$$;
+DO $$ BEGIN
+    EXECUTE 'PREPARE pgtap_read(integer, integer) AS ' || animus._queue_statement('read', 'pgtap_route_rb', '{$1, $2}');
+END $$;
+SET LOCAL plan_cache_mode = force_generic_plan;
+SET LOCAL enable_sort = off;
+SET LOCAL enable_seqscan = off;
+SELECT ok(position('Index Scan using animus_priority_pgtap_route_rb' IN pg_temp.plan_of('EXECUTE pgtap_read(30, 1)')) > 0
+          AND position('Sort' IN pg_temp.plan_of('EXECUTE pgtap_read(30, 1)')) = 0,
+    'the read walks the priority index: its ORDER BY is the index''s expression');
+RESET enable_sort;
+RESET enable_seqscan;
+SELECT ok(position('Join' IN pg_temp.plan_of('EXECUTE pgtap_read(30, 1)')) = 0
+          AND position('q_pgtap_route_rb_pkey' IN pg_temp.plan_of('EXECUTE pgtap_read(30, 1)')) > 0,
+    'its generic plan updates the locked messages by primary key, with no join');
+RESET plan_cache_mode;
+DEALLOCATE pgtap_read;
 
 SELECT throws_ok($$SELECT animus._queue_statement('purge', 'pgtap_route_01', '{}')$$, 'AN000', NULL,
     'an unknown statement kind is refused');
