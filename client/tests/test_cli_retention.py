@@ -197,7 +197,7 @@ def cron_url(server_url: str) -> Iterator[str]:
     if "pg_cron" not in preload or not crondb:
         _db.unavailable("this server does not preload pg_cron (script/db start sets it up)")
     url = _db.with_database(server_url, crondb)
-    _db.sqitch(url, "deploy", "--set", "embedding_dim=384")
+    _db.deploy(url, 384)
     _db.psql(url, "CREATE EXTENSION IF NOT EXISTS pg_cron")
     yield url
 
@@ -256,15 +256,23 @@ def test_schedule_errors(cron_url: str, database_url: str) -> None:
     assert_one_line_error(missing, 1, "pg_cron")
 
 
-async def test_db_purge_dry_run_on_a_callers_connection(database_url: str) -> None:
+async def test_db_purge_dry_run_on_a_callers_connection(database_url: str, queue: str) -> None:
+    from datetime import timedelta
+
     from animus import Db, init_connection
 
     conn = await asyncpg.connect(database_url)
     try:
+        await conn.execute("SELECT animus.submit_work($1::text, 'clr_job', 'test')", queue)
+        await conn.execute(
+            "SELECT animus.complete_work(r.id) FROM animus.read_work($1::text, 30) AS r", queue
+        )
         await init_connection(conn)
         async with await Db.connect(connection=conn) as db:
-            counts = await db.purge(dry_run=True)
-            assert set(counts) == {"reconciled", "messages_deleted", "items_deleted"}
+            counts = await db.purge(timedelta(0), queue_name=queue, dry_run=True)
+            assert (counts["messages_deleted"], counts["items_deleted"]) == (1, 1)
             assert not conn.is_in_transaction(), "the dry run's transaction is gone"
+        assert _count(database_url, f"SELECT count(*) FROM pgmq.a_{queue}") == 1
+        assert _item_states(database_url, queue) == ["completed"], "a dry run removes nothing"
     finally:
         await conn.close()

@@ -17,7 +17,7 @@ from animus import Db, LocalEmbedder, NewMemory
 from animus.errors import InvalidScope, ScopeNotAllowed
 from animus.memory import DEFAULT_SCOPE
 
-from .test_cli import animus, as_json
+from .test_cli import animus, as_json, assert_one_line_error
 from .test_roles import as_user
 
 
@@ -149,7 +149,7 @@ def test_cli_scope_option_and_environment(database_url: str) -> None:
         (f"{p}/globex", kind, 1)
     ]
     bad = animus("memory", "search", "x", "--scope", "no spaces", url=database_url)
-    assert bad.returncode == 2 and "AN026" not in bad.stdout
+    assert_one_line_error(bad, 2, "scope 'no spaces'")
     forgotten = as_json("memory", "forget", "--all", url=database_url, env=env)
     assert forgotten["forgotten"] == 1
 

@@ -37,7 +37,7 @@ SUBMIT_BATCH = "SELECT * FROM animus.submit_work_batch(items => $1::jsonb)"
 
 @pytest.fixture
 async def conns(database_url: str) -> AsyncIterator[list[asyncpg.Connection]]:
-    opened = [await asyncpg.connect(database_url) for _ in range(4)]
+    opened = await _db.open_connections(database_url, 4)
     try:
         yield opened
     finally:
@@ -152,7 +152,7 @@ async def test_overlapping_batches_do_not_deadlock(database_url: str) -> None:
     Lined up: batch 1 brings keys a, b, c, where a and b are held by active items A and B,
     each locked by a holder. A is then resolved, so the key a comes free; batch 2 (a, c)
     claims a and goes on to c. Only then is B released."""
-    conns = [await asyncpg.connect(database_url) for _ in range(5)]
+    conns = await _db.open_connections(database_url, 5)
     hold_a, hold_b, first_conn, second_conn, watcher = conns
     try:
         queue = await _db.new_queue_on(hold_a, "locks")

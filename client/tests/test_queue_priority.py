@@ -38,8 +38,7 @@ SUBMIT_BATCH = "SELECT * FROM animus.submit_work_batch(items => $1::jsonb)"
 async def test_concurrent_readers_take_the_highest_priority_first(database_url: str) -> None:
     conns = await _db.open_connections(database_url, READERS)
     try:
-        queue = f"prio_{uuid.uuid4().hex[:12]}"
-        await conns[0].execute("SELECT animus.create_queue($1::text)", queue)
+        queue = await _db.new_queue_on(conns[0], "prio")
         rng = random.Random(16)
         priorities = [rng.choice(PRIORITIES) for _ in range(ITEMS)]
         for start in range(0, ITEMS, 200):

@@ -28,7 +28,7 @@ async def cron_conn(server_url: str) -> AsyncIterator[asyncpg.Connection]:
     if "pg_cron" not in preload or not crondb:
         _db.unavailable("this server does not preload pg_cron (script/db start sets it up)")
     url = _db.with_database(server_url, crondb)
-    _db.sqitch(url, "deploy", "--set", "embedding_dim=384")
+    _db.deploy(url, 384)
     conn = await asyncpg.connect(url)
     await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
     try:
