@@ -24,7 +24,6 @@ from .embeddings import Embedder
 from .errors import (
     AnimusError,
     ConfigError,
-    EmbeddingDimensionMismatch,
     InvalidParams,
     SchemaNotDeployed,
     SchemaOutdated,
@@ -249,15 +248,7 @@ class Db(WorkCalls, MemoryCalls, ReembedCalls):
         if self._reader is not None:
             await self._check_reader()
         if self.embedder is not None:
-            dim = await self.embedding_dim()
-            if dim != self.embedder.dimensions:
-                raise EmbeddingDimensionMismatch(
-                    f"the database stores {dim}-dimensional embeddings but the embedder "
-                    f"{self.embedder.model!r} makes {self.embedder.dimensions}-dimensional ones",
-                    expected=dim,
-                    actual=self.embedder.dimensions,
-                    hint=dimension_mismatch_hint(dim, self.embedder.dimensions),
-                )
+            await self._check_embedder_dim(self.embedder)
 
     async def _check_reader(self) -> None:
         # A physical replica holds the primary's schema; one that does not is a wrong URL.

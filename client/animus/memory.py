@@ -347,10 +347,12 @@ class MemoryCalls(sql.SqlCaller):
         )
         return [HybridMatch.from_record(r) for r in records]
 
-    async def memory_overview(self) -> list[dict[str, Any]]:
-        """Operator call: memory counts by scope, memory_type and embedding_model, every scope
-        (needs animus_ops)."""
-        return [dict(r) for r in await self._send_read("fetch", sql.MEMORY_OVERVIEW)]
+    async def memory_overview(self, scope: str | None = None) -> list[dict[str, Any]]:
+        """Operator call: memory counts by scope, memory_type and embedding_model (needs
+        animus_ops): every scope, or only ``scope``, filtered by the view."""
+        if scope is None:
+            return [dict(r) for r in await self._send_read("fetch", sql.MEMORY_OVERVIEW)]
+        return [dict(r) for r in await self._send_read("fetch", sql.MEMORY_OVERVIEW_SCOPE, scope)]
 
     def _scope(self, scope: str | None) -> str:
         return self.scope if scope is None else scope

@@ -62,6 +62,19 @@ class ReembedCalls(sql.SqlCaller):
 
     embedder: Embedder | None
 
+    async def _check_embedder_dim(self, embedder: Embedder) -> None:
+        """EmbeddingDimensionMismatch, with the hint to change the dimension, unless the
+        embedder makes vectors of the deployed dimension (connect's check, and reembed's)."""
+        deployed: int = await self._send("fetchval", sql.EMBEDDING_DIM)
+        if embedder.dimensions != deployed:
+            raise EmbeddingDimensionMismatch(
+                f"the database stores {deployed}-dimensional embeddings but the embedder "
+                f"{embedder.model!r} makes {embedder.dimensions}-dimensional ones",
+                expected=deployed,
+                actual=embedder.dimensions,
+                hint=dimension_change_hint(deployed, embedder.dimensions),
+            )
+
     async def count_to_reembed(self, model: str, *, memory_type: str | None = None) -> int:
         """How many memories have no embedding or one from another model than ``model``."""
         count: int = await self._send("fetchval", sql.COUNT_TO_REEMBED, model, memory_type)
@@ -92,15 +105,7 @@ class ReembedCalls(sql.SqlCaller):
             raise AnimusError(
                 "no embedder: pass one to reembed or to Db.connect(..., embedder=...)"
             )
-        deployed: int = await self._send("fetchval", sql.EMBEDDING_DIM)
-        if chosen.dimensions != deployed:
-            raise EmbeddingDimensionMismatch(
-                f"the database stores {deployed}-dimensional embeddings but the embedder "
-                f"{chosen.model!r} makes {chosen.dimensions}-dimensional ones",
-                expected=deployed,
-                actual=chosen.dimensions,
-                hint=dimension_change_hint(deployed, chosen.dimensions),
-            )
+        await self._check_embedder_dim(chosen)
         model = chosen.model
         after = 0
         written = skipped = batches = 0

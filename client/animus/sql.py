@@ -60,6 +60,8 @@ COMPLETE_WORK = """SELECT animus.complete_work(
     lease => $4::integer)"""
 
 COMPLETE_WORK_BATCH = "SELECT * FROM animus.complete_work_batch(items => $1::jsonb)"
+#: The most items one complete_work_batch call takes (its AN008 limit).
+COMPLETE_WORK_BATCH_MAX = 1000
 
 #: retry_delay_seconds NULL: the queue's backoff policy (see SET_QUEUE_POLICY).
 FAIL_WORK = """SELECT animus.fail_work(
@@ -125,6 +127,10 @@ FROM animus.work_items WHERE id = $1::uuid"""
 
 MEMORY_OVERVIEW = (
     "SELECT * FROM animus.memory_overview ORDER BY scope, memory_type, embedding_model"
+)
+MEMORY_OVERVIEW_SCOPE = (
+    "SELECT * FROM animus.memory_overview WHERE scope = $1::text"
+    " ORDER BY memory_type, embedding_model"
 )
 
 # --- semantic memory ---------------------------------------------------------------------------
@@ -239,6 +245,7 @@ __all__ = [
     "CANCEL_WORK",
     "COMPLETE_WORK",
     "COMPLETE_WORK_BATCH",
+    "COMPLETE_WORK_BATCH_MAX",
     "COUNT_TO_REEMBED",
     "CREATE_QUEUE",
     "CREATE_QUEUE_LAYOUT",

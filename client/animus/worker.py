@@ -559,7 +559,8 @@ class Worker:
     async def _complete_pending(self) -> None:
         """Send what finished, batch after batch, until nothing waits."""
         while self._to_complete:
-            batch, self._to_complete = self._to_complete[:1000], self._to_complete[1000:]
+            most = sql.COMPLETE_WORK_BATCH_MAX
+            batch, self._to_complete = self._to_complete[:most], self._to_complete[most:]
             try:
                 results = await self.db.complete_batch(
                     [WorkCompletion.of(item, outcome, ms) for item, outcome, ms, _ in batch]

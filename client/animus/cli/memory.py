@@ -179,11 +179,14 @@ async def hybrid(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def _chosen_scope(args: argparse.Namespace) -> str | None:
+    """--scope or ANIMUS_SCOPE when one was given, else None (every scope)."""
+    return _scope(args) if args.scope or os.environ.get(SCOPE_ENV) else None
+
+
 async def stats(args: argparse.Namespace, out: Output) -> int:
     async with await connect(args) as db:
-        rows = await db.memory_overview()
-    if args.scope or os.environ.get(SCOPE_ENV):
-        rows = [r for r in rows if r["scope"] == _scope(args)]
+        rows = await db.memory_overview(_chosen_scope(args))
     out.rows(
         rows,
         ("scope", "memory_type", "embedding_model", "memories", "oldest", "newest", "last_updated"),
