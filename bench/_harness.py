@@ -7,10 +7,12 @@ process, so drift in the machine's load hits both sides alike. Figures are ratio
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 Op = Callable[[Any, int], Awaitable[int]]
@@ -94,3 +96,12 @@ def percentile(values: Sequence[float], p: float) -> float:
     k = (len(ordered) - 1) * p / 100.0
     lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def backend_cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of server backends so far (same machine: read from /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")

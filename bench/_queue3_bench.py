@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 from _harness import Pair, Side, alternate
+from _queue_bench import COMPLETE, READ, SUBMIT_BATCH
 
 import animus
 from animus.worker import Worker
@@ -26,18 +27,16 @@ from animus.worker import Worker
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 100
 
-NEW_READ = "SELECT * FROM animus.read_work(queue_name => $1::text, vt_seconds => 30, qty => 1)"
-OLD_READ = (
-    "SELECT * FROM animus_bench.read_work(queue_name => $1::text, vt_seconds => 30, qty => 1)"
-)
-COMPLETE = "SELECT animus.complete_work(work_id => $1::uuid, lease => $2::integer)"
+# The same statements as the throughput part; the v0.2.0 sides call the copies in animus_bench.
+NEW_READ = READ
+OLD_READ = READ.replace("animus.read_work", "animus_bench.read_work")
 NEW_SUBMIT = (
     "SELECT * FROM animus.submit_work(queue_name => $1::text, work_type => 'bench', "
     "source => 'bench', params => $2::jsonb, dedup_key => $3::text, priority => $4::integer)"
 )
 OLD_SUBMIT = NEW_SUBMIT.replace("animus.submit_work", "animus_bench.submit_work")
-NEW_BATCH = "SELECT * FROM animus.submit_work_batch(items => $1::jsonb)"
-OLD_BATCH = "SELECT * FROM animus_bench.submit_work_batch(items => $1::jsonb)"
+NEW_BATCH = SUBMIT_BATCH
+OLD_BATCH = SUBMIT_BATCH.replace("animus.submit_work_batch", "animus_bench.submit_work_batch")
 
 
 async def _load_v020(conn: asyncpg.Connection) -> None:

@@ -16,15 +16,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import asyncpg
+from _harness import backend_cpu_seconds
 
-TICK = os.sysconf("SC_CLK_TCK")
 PARAMS = '{"text": "summarise the nightly report"}'
 
 #: name: (statement, arguments per call, calls per unit: batches run fewer calls)
@@ -98,11 +97,6 @@ CASES: dict[str, tuple[str, Callable[[], tuple[Any, ...]], int]] = {
 }
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
 async def _per_call(url: str, case: str, calls: int) -> float:
     sql, args, divisor = CASES[case]
     conn = await asyncpg.connect(url, server_settings={"synchronous_commit": "off"})
@@ -112,10 +106,10 @@ async def _per_call(url: str, case: str, calls: int) -> float:
         for _ in range(20):
             await stmt.fetch(*args())
         n = max(1, calls // divisor)
-        before = _cpu_seconds(pid)
+        before = backend_cpu_seconds([pid])
         for _ in range(n):
             await stmt.fetch(*args())
-        return (_cpu_seconds(pid) - before) / n * 1e6
+        return (backend_cpu_seconds([pid]) - before) / n * 1e6
     finally:
         await conn.close()
 

@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
+from _harness import backend_cpu_seconds
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, Sampler
 
 from animus import Db, NewWorkItem, init_connection, sql
@@ -82,14 +83,6 @@ def _script(*args: str) -> str:
     return subprocess.run(
         [str(ROOT / "script" / "db"), *args], check=True, capture_output=True, text=True
     ).stdout.strip()
-
-
-def backend_cpu(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -155,11 +148,11 @@ async def run(url: str, variant: Variant, call: str, seconds: float) -> tuple[fl
 
         for _ in range(20):  # warm the statement caches
             await op()
-        cpu0, srv0, t0 = time.process_time(), backend_cpu(pids), time.perf_counter()
+        cpu0, srv0, t0 = time.process_time(), backend_cpu_seconds(pids), time.perf_counter()
         deadline = t0 + seconds
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
         elapsed = time.perf_counter() - t0
-        cpu, srv = time.process_time() - cpu0, backend_cpu(pids) - srv0
+        cpu, srv = time.process_time() - cpu0, backend_cpu_seconds(pids) - srv0
         await db.close()
         await pool.close()
     return count / elapsed, cpu / count * 1e6, srv / count * 1e6

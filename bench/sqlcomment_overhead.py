@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import subprocess
 import time
@@ -29,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from _harness import backend_cpu_seconds
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON, ParentBased, TraceIdRatioBased
 
@@ -75,15 +75,6 @@ def variants() -> list[Variant]:
         Variant("CommentingConnection, 10% sampled", 0.1, {"connection_class": ours}),
         Variant("CommentingConnection, 1% sampled", 0.01, {"connection_class": ours}),
     ]
-
-
-def backend_cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of the server backends (same machine: read from /proc)."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 async def run_variant(
