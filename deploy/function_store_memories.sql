@@ -1,4 +1,6 @@
 -- Deploy animus:function_store_memories to pg
+-- An item's keys are checked as a whole: any key the function does not read is AN007 (the
+-- scope was the only one refused before; a misspelt key was dropped silently).
 -- One INSERT for the whole batch, its rows sorted by the dedup key (memory_type, content_hash):
 -- two batches that share contents lock those rows in the same order whatever order their
 -- callers listed them in, so they cannot deadlock (item by item, opposite orders did). The
@@ -7,13 +9,10 @@
 -- would merge them: first content and source, last embedding and embedding_model, metadata
 -- merged in input order.
 -- Scoped: the whole batch goes to one scope (the argument); the dedup key, and so the sort
--- order, is (scope, memory_type, content_hash) with the scope fixed. The signature gained
--- scope, so the one-argument function is dropped.
+-- order, is (scope, memory_type, content_hash) with the scope fixed.
 BEGIN;
 
-DROP FUNCTION animus.store_memories(jsonb);
-
-CREATE FUNCTION animus.store_memories(items jsonb, scope text DEFAULT 'default')
+CREATE OR REPLACE FUNCTION animus.store_memories(items jsonb, scope text DEFAULT 'default')
 RETURNS SETOF bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -45,11 +44,18 @@ BEGIN
                 USING ERRCODE = 'AN007',
                       HINT = 'Each item needs content, memory_type and embedding (a JSON array of numbers); source, metadata and embedding_model are optional.';
         END IF;
-        -- A batch has one scope, the argument: an item that names its own would otherwise be
-        -- stored in the argument's scope (the default one) without a word.
-        IF item ? 'scope' THEN
-            RAISE EXCEPTION 'item % has a scope; the scope is an argument of store_memories', item_no
-                USING ERRCODE = 'AN007', HINT = 'Pass scope => ''...'' for the whole batch, one call per scope.';
+        -- Every key is one the function reads: an unknown one (a typo such as "metdata", or a
+        -- scope, which is the argument's for the whole batch) would otherwise be dropped
+        -- without a word. The batch functions of the queue refuse unknown keys the same way.
+        IF item - '{content, memory_type, embedding, source, metadata, embedding_model}'::text[] <> '{}'::jsonb THEN
+            RAISE EXCEPTION 'item % has an unknown field %', item_no,
+                    (SELECT quote_literal(k) FROM jsonb_object_keys(item) AS k
+                     WHERE k NOT IN ('content', 'memory_type', 'embedding', 'source', 'metadata', 'embedding_model')
+                     ORDER BY k LIMIT 1)
+                USING ERRCODE = 'AN007',
+                      HINT = CASE WHEN item ? 'scope'
+                                  THEN 'Pass scope => ''...'' for the whole batch, one call per scope.'
+                                  ELSE 'Use content, memory_type, embedding, source, metadata and embedding_model.' END;
         END IF;
         IF (item ? 'source' AND jsonb_typeof(item->'source') NOT IN ('string', 'null'))
            OR (item ? 'embedding_model' AND jsonb_typeof(item->'embedding_model') NOT IN ('string', 'null')) THEN

@@ -1,4 +1,5 @@
--- Revert animus:function_store_memories from pg: restore the @v0.2.0 version (unscoped), its grants too.
+-- Revert animus:function_store_memories from pg: back to the store_memories of @v0.3.0,
+-- which refuses only a scope among an item's unknown keys.
 -- One INSERT for the whole batch, its rows sorted by the dedup key (memory_type, content_hash):
 -- two batches that share contents lock those rows in the same order whatever order their
 -- callers listed them in, so they cannot deadlock (item by item, opposite orders did). The
@@ -6,11 +7,12 @@
 -- sorted pass. Repeats inside a batch are merged first, as successive store_memory calls
 -- would merge them: first content and source, last embedding and embedding_model, metadata
 -- merged in input order.
+-- Scoped: the whole batch goes to one scope (the argument); the dedup key, and so the sort
+-- order, is (scope, memory_type, content_hash) with the scope fixed. The signature gained
+-- scope, so the one-argument function is dropped.
 BEGIN;
 
-DROP FUNCTION animus.store_memories(jsonb, text);
-
-CREATE FUNCTION animus.store_memories(items jsonb)
+CREATE OR REPLACE FUNCTION animus.store_memories(items jsonb, scope text DEFAULT 'default')
 RETURNS SETOF bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -24,6 +26,7 @@ DECLARE
     err_message text;
     err_hint text;
 BEGIN
+    PERFORM animus._check_scope(store_memories.scope);
     IF items IS NULL OR jsonb_typeof(items) <> 'array' THEN
         RAISE EXCEPTION 'items must be a JSON array of objects'
             USING ERRCODE = 'AN007',
@@ -40,6 +43,12 @@ BEGIN
             RAISE EXCEPTION 'item % is not an object with string content, string memory_type and an embedding', item_no
                 USING ERRCODE = 'AN007',
                       HINT = 'Each item needs content, memory_type and embedding (a JSON array of numbers); source, metadata and embedding_model are optional.';
+        END IF;
+        -- A batch has one scope, the argument: an item that names its own would otherwise be
+        -- stored in the argument's scope (the default one) without a word.
+        IF item ? 'scope' THEN
+            RAISE EXCEPTION 'item % has a scope; the scope is an argument of store_memories', item_no
+                USING ERRCODE = 'AN007', HINT = 'Pass scope => ''...'' for the whole batch, one call per scope.';
         END IF;
         IF (item ? 'source' AND jsonb_typeof(item->'source') NOT IN ('string', 'null'))
            OR (item ? 'embedding_model' AND jsonb_typeof(item->'embedding_model') NOT IN ('string', 'null')) THEN
@@ -120,8 +129,8 @@ BEGIN
     ),
     stored AS (
         INSERT INTO animus.memories AS m
-            (id, content, memory_type, source, metadata, embedding, embedding_model, content_hash)
-        SELECT nb.new_id, nb.content, nb.memory_type, nb.source, nb.metadata, nb.embedding,
+            (id, scope, content, memory_type, source, metadata, embedding, embedding_model, content_hash)
+        SELECT nb.new_id, store_memories.scope, nb.content, nb.memory_type, nb.source, nb.metadata, nb.embedding,
                nb.embedding_model, nb.content_hash
         FROM numbered AS nb
         ORDER BY nb.memory_type, nb.content_hash
@@ -138,16 +147,16 @@ BEGIN
     ORDER BY i.ord;
 END
 $$;
-COMMENT ON FUNCTION animus.store_memories(jsonb) IS
-    'Store many memories in one call: items is a JSON array of {content, memory_type, embedding '
+COMMENT ON FUNCTION animus.store_memories(jsonb, text) IS
+    'Store many memories in one call, all in scope (default ''default''): items is a JSON array of {content, memory_type, embedding '
     '(array of numbers), source?, metadata?, embedding_model?}. Returns one id per item, in input '
     'order, with store_memory''s dedup (a repeated item returns the same id). All or nothing; '
     'rows are written in dedup-key order, so concurrent batches cannot deadlock. '
-    'Raises AN007 (not an array of objects, or a required field missing), and per item the '
+    'Raises AN007 (not an array of objects, a required field missing, or an item with its own '
+    'scope), and per item the '
     'errors of store_memory: AN006, AN008, AN012 (also over 16,000 dimensions), AN013 (also '
-    'components outside single precision), AN014.';
-
-REVOKE EXECUTE ON FUNCTION animus.store_memories(jsonb) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION animus.store_memories(jsonb) TO animus_app;
+    'components outside single precision), AN014, AN026 (bad scope).';
+REVOKE EXECUTE ON FUNCTION animus.store_memories(jsonb, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.store_memories(jsonb, text) TO animus_app;
 
 COMMIT;

@@ -1,6 +1,6 @@
 -- pgTAP: animus.store_memories(), the batch form.
 BEGIN;
-SELECT plan(18);
+SELECT plan(21);
 
 SELECT has_function('animus', 'store_memories', ARRAY['jsonb', 'text'], 'animus.store_memories(jsonb, text) exists');
 SELECT function_returns('animus', 'store_memories', ARRAY['jsonb', 'text'], 'setof bigint', 'it returns one id per item');
@@ -34,6 +34,12 @@ SELECT throws_ok($$SELECT * FROM animus.store_memories('[{"content": "ok", "memo
 SELECT throws_ok($$SELECT * FROM animus.store_memories('[{"content": "fine", "memory_type": "batch", "embedding": [1, 0, 0]}, {"content": "bad", "memory_type": "batch", "embedding": [1, 0]}]')$$,
                  'AN012', NULL, 'an item''s own error keeps its SQLSTATE');
 SELECT is((SELECT count(*)::int FROM animus.memories WHERE content IN ('ok', 'fine', 'bad')), 0, 'a failed batch writes nothing');
+-- Every key must be one the function reads: a misspelt key is refused, not dropped.
+SELECT throws_ok($$SELECT * FROM animus.store_memories('[{"content": "typo", "memory_type": "batch", "embedding": [1, 0, 0], "metdata": {"k": 1}}]')$$,
+                 'AN007', 'item 1 has an unknown field ''metdata''', 'a misspelt key is AN007, naming it');
+SELECT throws_ok($$SELECT * FROM animus.store_memories('[{"content": "typo", "memory_type": "batch", "embedding": [1, 0, 0], "scope": "acme"}]')$$,
+                 'AN007', 'item 1 has an unknown field ''scope''', 'so is a scope in an item (the scope is the argument)');
+SELECT is((SELECT count(*)::int FROM animus.memories WHERE content = 'typo'), 0, 'and nothing is stored');
 
 SET LOCAL ROLE animus_app;
 SELECT lives_ok($$SELECT * FROM animus.store_memories('[{"content": "app", "memory_type": "batch", "embedding": [1, 1, 1]}]')$$, 'animus_app may store batches');

@@ -62,7 +62,7 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "function_purge": 1,
         "function_schedule_work": 1,
         "function_store_memory": 3,
-        "function_store_memories": 3,
+        "function_store_memories": 4,
         "function_search_memory": 3,
         "function_hybrid_search": 3,
         "view_queue_overview": 2,
