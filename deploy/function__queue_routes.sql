@@ -4,12 +4,14 @@
 -- queue's table" must name it in dynamic SQL, and PL/pgSQL parses, analyses and plans an
 -- EXECUTE'd statement on every call: a quarter of submit_work's server time, and two fifths of
 -- read_work plus complete_work's. A static statement in a PL/pgSQL function is planned once per
--- session and then reused. So three private functions hold one static branch per queue, found
+-- session and then reused. So five private functions hold one static branch per queue, found
 -- by a binary search on the name, and animus._route_queues writes them again from
 -- animus.queues whenever a queue is created:
 --   _send_message      write a message (submit_work)
 --   _read_messages     take the next messages in priority order (read_work)
 --   _archive_message   archive one message, under its lease (complete_work)
+--   _lock_messages     lock many messages under their leases, never waiting (complete_work_batch)
+--   _archive_messages  archive many messages (complete_work_batch)
 -- Queues beyond max_routes, or created behind animus's back, take the dynamic statement at the
 -- end of each function, which does the same thing: the branches change the cost, never the
 -- result. The same pattern routed rows to partitions in pg_partman's trigger-based
@@ -52,7 +54,27 @@ BEGIN
 END
 $$;
 
--- Each statement of the three functions, written once: the static branches and the dynamic
+CREATE FUNCTION animus._lock_messages(queue_name text, msg_ids bigint[], leases integer[])
+    RETURNS bigint[]
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'animus._lock_messages has not been generated' USING ERRCODE = 'AN000';
+END
+$$;
+
+CREATE FUNCTION animus._archive_messages(queue_name text, msg_ids bigint[])
+    RETURNS integer
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'animus._archive_messages has not been generated' USING ERRCODE = 'AN000';
+END
+$$;
+
+-- Each statement of the five functions, written once: the static branches and the dynamic
 -- fallback both take their text from here, so the two paths cannot drift apart. kind is send,
 -- read or archive; args are the references to the arguments, in the order given below (the
 -- function's parameter names for a branch, $1.. for EXECUTE ... USING). The statements:
@@ -69,6 +91,12 @@ $$;
 --     messages are locked in an ARRAY(...) sub-select and updated by primary key: as a join
 --     with the locked sub-select, the generic plan a session reuses scans the whole queue.
 --   archive (msg_id, lease): pgmq.archive's statement, under the lease (read_ct) when given.
+--   lock_many (msg_ids, leases): lock the messages whose read_ct is still their lease (any
+--     read_ct where the lease is NULL), in msg_id order, skipping those another transaction
+--     holds; answers the locked ids (NULL for none). With msg_id = ANY the plan is one walk of
+--     the primary key, already in msg_id order (no join with unnest(...), no sort). array_position
+--     finds a message's lease: linear, but batches are at most 1000 items, searched in memory.
+--   archive_many (msg_ids): pgmq.archive's statement for many messages.
 CREATE FUNCTION animus._queue_statement(kind text, queue_name text, args text[])
     RETURNS text
     LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER
@@ -103,6 +131,19 @@ BEGIN
             'INSERT INTO pgmq.%2$I (msg_id, vt, read_ct, enqueued_at, last_read_at, archived_at, message, headers) '
             'SELECT a.msg_id, a.vt, a.read_ct, a.enqueued_at, a.last_read_at, now(), a.message, a.headers FROM archived a',
             q, animus._pgmq_relation(queue_name, 'archive'), args[1], args[2]);
+    WHEN 'lock_many' THEN
+        RETURN format(
+            'SELECT array_agg(l.msg_id) FROM (SELECT m.msg_id FROM pgmq.%1$I m WHERE m.msg_id = ANY (%2$s) '
+            'AND coalesce(m.read_ct = %3$s[array_position(%2$s, m.msg_id)], true) '
+            'ORDER BY m.msg_id FOR UPDATE OF m SKIP LOCKED) AS l',
+            q, args[1], args[2]);
+    WHEN 'archive_many' THEN
+        RETURN format(
+            'WITH archived AS (DELETE FROM pgmq.%1$I m WHERE m.msg_id = ANY (%3$s) '
+            'RETURNING m.msg_id, m.vt, m.read_ct, m.enqueued_at, m.last_read_at, m.message, m.headers) '
+            'INSERT INTO pgmq.%2$I (msg_id, vt, read_ct, enqueued_at, last_read_at, archived_at, message, headers) '
+            'SELECT a.msg_id, a.vt, a.read_ct, a.enqueued_at, a.last_read_at, now(), a.message, a.headers FROM archived a',
+            q, animus._pgmq_relation(queue_name, 'archive'), args[1]);
     ELSE
         RAISE EXCEPTION 'unknown queue statement %', quote_nullable(kind) USING ERRCODE = 'AN000';
     END CASE;
@@ -213,6 +254,28 @@ BEGIN
         '        USING _archive_message.msg_id, _archive_message.lease;' || nl ||
         '    GET DIAGNOSTICS archived_rows = ROW_COUNT;' || nl ||
         '    RETURN archived_rows;' || nl);
+
+    EXECUTE format(header,
+        '_lock_messages(queue_name text, msg_ids bigint[], leases integer[])',
+        'bigint[]', '', 'DECLARE' || nl || '    locked bigint[];' || nl,
+        animus._route_tree('_lock_messages', names, 1, cardinality(names), 'lock_many',
+                           '{_lock_messages.msg_ids, _lock_messages.leases}',
+                           '%s INTO locked;' || nl || '        RETURN locked;', '    '),
+        '    EXECUTE animus._queue_statement(''lock_many'', _lock_messages.queue_name, ''{$1, $2}'')' || nl ||
+        '        INTO locked' || nl ||
+        '        USING _lock_messages.msg_ids, _lock_messages.leases;' || nl ||
+        '    RETURN locked;' || nl);
+
+    EXECUTE format(header,
+        '_archive_messages(queue_name text, msg_ids bigint[])',
+        'integer', '', 'DECLARE' || nl || '    archived_rows integer;' || nl,
+        animus._route_tree('_archive_messages', names, 1, cardinality(names), 'archive_many',
+                           '{_archive_messages.msg_ids}',
+                           '%s;' || nl || '        GET DIAGNOSTICS archived_rows = ROW_COUNT;' || nl || '        RETURN archived_rows;', '    '),
+        '    EXECUTE animus._queue_statement(''archive_many'', _archive_messages.queue_name, ''{$1}'')' || nl ||
+        '        USING _archive_messages.msg_ids;' || nl ||
+        '    GET DIAGNOSTICS archived_rows = ROW_COUNT;' || nl ||
+        '    RETURN archived_rows;' || nl);
     RETURN cardinality(names);
 END
 $$;
@@ -242,14 +305,23 @@ COMMENT ON FUNCTION animus._archive_message(text, bigint, integer) IS
     'Private, generated by animus._route_queues. Move the message to the queue''s archive when its '
     'read_ct equals lease (any read_ct when lease is NULL); returns 1 if it did, 0 if not. '
     'A static branch per queue; dynamic SQL for the rest.';
+COMMENT ON FUNCTION animus._lock_messages(text, bigint[], integer[]) IS
+    'Private, generated by animus._route_queues. Lock the messages msg_ids whose read_ct equals their '
+    'lease (leases[i] for msg_ids[i]; any read_ct where it is NULL), in msg_id order, skipping those '
+    'another transaction holds (SKIP LOCKED); returns the ids it locked, NULL for none. '
+    'A static branch per queue; dynamic SQL for the rest.';
+COMMENT ON FUNCTION animus._archive_messages(text, bigint[]) IS
+    'Private, generated by animus._route_queues. Move the messages msg_ids to the queue''s archive; '
+    'returns how many it moved. A static branch per queue; dynamic SQL for the rest.';
 COMMENT ON FUNCTION animus._route_queues(integer) IS
-    'Private. Write animus._send_message, _read_messages and _archive_message again with a static '
+    'Private. Write animus._send_message, _read_messages, _archive_message, _lock_messages and '
+    '_archive_messages again with a static '
     'branch for each of the max_routes (default 256) newest queues whose pgmq tables exist; returns '
     'how many got one. create_queue calls it for each new queue. Errors: AN008 max_routes outside 0..4096.';
 COMMENT ON FUNCTION animus._route_tree(text, text[], integer, integer, text, text[], text, text) IS
     'Private. The nested IF statements of a routed function''s binary search over names[lo..hi].';
 COMMENT ON FUNCTION animus._queue_statement(text, text, text[]) IS
-    'Private. The SQL of a routed statement (kind send, read or archive) on the queue''s pgmq tables, '
+    'Private. The SQL of a routed statement (kind send, none_ready, read, archive, lock_many or archive_many) on the queue''s pgmq tables, '
     'with args as the argument references; one text for the static branches and the dynamic path. '
     'Errors: AN000 unknown kind.';
 COMMENT ON FUNCTION animus._routed_queues() IS
@@ -257,6 +329,8 @@ COMMENT ON FUNCTION animus._routed_queues() IS
 REVOKE EXECUTE ON FUNCTION animus._send_message(text, bigint, integer, jsonb, jsonb) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION animus._read_messages(text, integer, integer) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION animus._archive_message(text, bigint, integer) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION animus._lock_messages(text, bigint[], integer[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION animus._archive_messages(text, bigint[]) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION animus._route_queues(integer) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION animus._route_tree(text, text[], integer, integer, text, text[], text, text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION animus._queue_statement(text, text, text[]) FROM PUBLIC;

@@ -15,9 +15,12 @@
 -- messages are locked, a second statement (a new snapshot, so it sees every commit of an
 -- earlier lock holder) completes the items that are still the running item of their message,
 -- and a third archives exactly those messages.
+-- The lock and the archive are animus._lock_messages and _archive_messages: a static statement
+-- per queue whose plan the session keeps (docs/queue.md, "Throughput"), where v0.3.0 planned
+-- two dynamic statements per queue on every call.
 BEGIN;
 
-CREATE FUNCTION animus.complete_work_batch(items jsonb)
+CREATE OR REPLACE FUNCTION animus.complete_work_batch(items jsonb)
     RETURNS SETOF animus.complete_result
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -35,6 +38,8 @@ DECLARE
     q_leases integer[];
     got_msgs bigint[];
     locked_ids uuid[] := '{}';
+    locked_msgs bigint[] := '{}';
+    locked_queues text[] := '{}';
     completed_ids uuid[];
     refused record;
     refusals animus.complete_result[] := '{}';
@@ -121,17 +126,12 @@ BEGIN
         GROUP BY w.queue_name
         ORDER BY w.queue_name
     LOOP
-        EXECUTE format(
-            'SELECT array_agg(l.msg_id) FROM ('
-            '  SELECT m.msg_id FROM pgmq.%I m'
-            '  JOIN unnest($1::bigint[], $2::integer[]) AS r(msg_id, lease) ON r.msg_id = m.msg_id'
-            '  WHERE r.lease IS NULL OR m.read_ct = r.lease'
-            '  ORDER BY m.msg_id'
-            '  FOR UPDATE OF m SKIP LOCKED) AS l',
-            animus._pgmq_relation(q, 'queue'))
-            INTO got_msgs USING q_msgs, q_leases;
-        locked_ids := locked_ids || ARRAY(SELECT u.id FROM unnest(q_ids, q_msgs) AS u(id, msg_id)
-                                          WHERE u.msg_id = ANY (coalesce(got_msgs, '{}')));
+        got_msgs := coalesce(animus._lock_messages(q, q_msgs, q_leases), '{}');
+        SELECT locked_ids || array_agg(u.id), locked_msgs || array_agg(u.msg_id),
+               locked_queues || array_agg(q)
+        INTO locked_ids, locked_msgs, locked_queues
+        FROM unnest(q_ids, q_msgs) AS u(id, msg_id)
+        WHERE u.msg_id = ANY (got_msgs);
     END LOOP;
 
     -- 3. Complete the items that are still the running item of the message now locked (every
@@ -146,18 +146,15 @@ BEGIN
             RETURNING w.id
         )
         SELECT array_agg(done.id) INTO completed_ids FROM done;
-        -- 4. Archive exactly their messages: pgmq.archive's statement, per queue.
-        FOR q IN
-            SELECT DISTINCT w.queue_name FROM animus.work_items w WHERE w.id = ANY (completed_ids) ORDER BY 1
+        -- 4. Archive exactly their messages (the ones locked in step 2), queue by queue.
+        FOR q, q_msgs IN
+            SELECT u.queue_name, array_agg(u.msg_id ORDER BY u.msg_id)
+            FROM unnest(locked_ids, locked_msgs, locked_queues) AS u(id, msg_id, queue_name)
+            WHERE u.id = ANY (completed_ids)
+            GROUP BY u.queue_name
+            ORDER BY u.queue_name
         LOOP
-            EXECUTE format(
-                'WITH archived AS (DELETE FROM pgmq.%I m USING animus.work_items w '
-                '  WHERE w.id = ANY ($1) AND w.queue_name = $2 AND m.msg_id = w.pgmq_msg_id '
-                '  RETURNING m.msg_id, m.vt, m.read_ct, m.enqueued_at, m.last_read_at, m.message, m.headers) '
-                'INSERT INTO pgmq.%I (msg_id, vt, read_ct, enqueued_at, last_read_at, archived_at, message, headers) '
-                'SELECT msg_id, vt, read_ct, enqueued_at, last_read_at, now(), message, headers FROM archived',
-                animus._pgmq_relation(q, 'queue'), animus._pgmq_relation(q, 'archive'))
-                USING completed_ids, q;
+            PERFORM animus._archive_messages(q, q_msgs);
         END LOOP;
     END IF;
     completed_ids := coalesce(completed_ids, '{}');

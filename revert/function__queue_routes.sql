@@ -8,5 +8,7 @@ DROP FUNCTION animus._route_tree(text, text[], integer, integer, text, text[], t
 DROP FUNCTION animus._send_message(text, bigint, integer, jsonb, jsonb);
 DROP FUNCTION animus._read_messages(text, integer, integer);
 DROP FUNCTION animus._archive_message(text, bigint, integer);
+DROP FUNCTION animus._lock_messages(text, bigint[], integer[]);
+DROP FUNCTION animus._archive_messages(text, bigint[]);
 
 COMMIT;

@@ -1,8 +1,9 @@
--- pgTAP: animus._send_message, _read_messages and _archive_message, the static branches per
--- queue that animus._route_queues generates, and their dynamic fallbacks. Both paths must
--- write, read and archive the same rows and give the same answers.
+-- pgTAP: animus._send_message, _read_messages, _archive_message, _lock_messages and
+-- _archive_messages, the static branches per queue that animus._route_queues generates, and
+-- their dynamic fallbacks. Both paths must write, read and archive the same rows and give the
+-- same answers.
 BEGIN;
-SELECT plan(44);
+SELECT plan(52);
 
 SELECT has_function('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], '_send_message exists');
 SELECT is_definer('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], 'it is SECURITY DEFINER');
@@ -157,6 +158,39 @@ SELECT throws_ok($$SELECT animus.submit_work('pgtap_route_foreign', 'route', 'pg
 SELECT throws_ok($$SELECT animus.submit_work('No-Such', 'route', 'pgtap')$$, 'AN001', NULL, 'an invalid name is still AN001');
 SELECT throws_ok($$SELECT animus.submit_work(repeat('q', 80), 'route', 'pgtap')$$, 'AN001', NULL, 'and an over-long one');
 
+-- Locking and archiving many (complete_work_batch): a routed queue and an unrouted one, four
+-- messages each, read once (read_ct 1). The leases 1, 2, NULL, 1: the second is stale.
+SELECT animus.create_queue('pgtap_route_la');
+SELECT animus.create_queue('pgtap_route_lb');
+UPDATE animus.queues SET created_at = now() + interval '2 hours' WHERE queue_name = 'pgtap_route_lb';
+SELECT animus._route_queues(1);
+SELECT ok(pg_temp.routed('pgtap_route_lb') AND NOT pg_temp.routed('pgtap_route_la'), 'pgtap_route_lb routed, pgtap_route_la not');
+SELECT animus._send_message(q, nextval(format('pgmq.%I', 'q_' || q || '_msg_id_seq')::regclass), 0,
+                            jsonb_build_object('work_id', gen_random_uuid(), 'priority', 0, 'n', n), NULL)
+FROM unnest(ARRAY['pgtap_route_la', 'pgtap_route_lb']) AS q, generate_series(1, 4) AS n;
+CREATE TEMP TABLE many AS
+SELECT q, (SELECT array_agg(r.msg_id ORDER BY r.msg_id) FROM animus._read_messages(q, 60, 4) AS r) AS ids
+FROM unnest(ARRAY['pgtap_route_la', 'pgtap_route_lb']) AS q;
+CREATE TEMP TABLE locked AS
+SELECT q, ids, animus._lock_messages(q, ids, ARRAY[1, 2, NULL, 1]) AS got FROM many;
+SELECT results_eq(
+    $$SELECT q, (SELECT array_agg(array_position(ids, g) ORDER BY 1) FROM unnest(got) AS g) FROM locked ORDER BY q$$,
+    $$VALUES ('pgtap_route_la', ARRAY[1, 3, 4]), ('pgtap_route_lb', ARRAY[1, 3, 4])$$,
+    'both paths lock the messages whose read_ct is their lease (any, where the lease is NULL), and not the stale one');
+SELECT ok((SELECT bool_and(animus._lock_messages(q, ids[2:2], ARRAY[2]) IS NULL) FROM many)
+          AND (SELECT bool_and(animus._lock_messages(q, '{}', '{}') IS NULL) FROM many),
+    'nothing to lock is NULL, on both paths');
+SELECT results_eq(
+    $$SELECT q, animus._archive_messages(q, ARRAY[ids[1], ids[3]]), animus._archive_messages(q, ARRAY[ids[1], ids[3]]) FROM many ORDER BY q$$,
+    $$VALUES ('pgtap_route_la', 2, 0), ('pgtap_route_lb', 2, 0)$$,
+    'both paths archive exactly the messages named, once');
+SELECT results_eq($$SELECT msg_id, read_ct FROM pgmq.a_pgtap_route_lb ORDER BY msg_id$$,
+    $$SELECT unnest(ARRAY[ids[1], ids[3]]), 1 FROM many WHERE q = 'pgtap_route_lb'$$,
+    'the archived messages are in the archive table, as read');
+SELECT results_eq($$SELECT msg_id FROM pgmq.q_pgtap_route_la ORDER BY msg_id$$,
+    $$SELECT unnest(ARRAY[ids[2], ids[4]]) FROM many WHERE q = 'pgtap_route_la'$$,
+    'and the others stay in the queue');
+
 -- The read's plan: the ORDER BY must be the priority index's expression, or no index gives the
 -- order and a Sort appears (sorts and sequential scans made the last resort, as in a large
 -- queue); and the plan a session keeps (generic) has no join, whatever the table's size.
@@ -185,6 +219,23 @@ RESET enable_seqscan;
 SELECT ok(position('Join' IN pg_temp.plan_of('EXECUTE pgtap_read(30, 1)')) = 0
           AND position('q_pgtap_route_rb_pkey' IN pg_temp.plan_of('EXECUTE pgtap_read(30, 1)')) > 0,
     'its generic plan updates the locked messages by primary key, with no join');
+-- The batch's lock and archive, in the generic plan of a queue of some size: one walk of the
+-- primary key, which gives the lock its msg_id order (no sort) and scans no more of the queue.
+INSERT INTO pgmq.q_pgtap_route_lb (vt, message) SELECT now(), '{}' FROM generate_series(1, 5000);
+ANALYZE pgmq.q_pgtap_route_lb;
+DO $$ BEGIN
+    EXECUTE 'PREPARE pgtap_lock(bigint[], integer[]) AS ' || animus._queue_statement('lock_many', 'pgtap_route_lb', '{$1, $2}');
+    EXECUTE 'PREPARE pgtap_archive(bigint[]) AS ' || animus._queue_statement('archive_many', 'pgtap_route_lb', '{$1}');
+END $$;
+SELECT ok(position('Sort' IN pg_temp.plan_of('EXECUTE pgtap_lock(''{1, 2}'', ''{1, 1}'')')) = 0
+          AND position('Seq Scan' IN pg_temp.plan_of('EXECUTE pgtap_lock(''{1, 2}'', ''{1, 1}'')')) = 0
+          AND position('q_pgtap_route_lb_pkey' IN pg_temp.plan_of('EXECUTE pgtap_lock(''{1, 2}'', ''{1, 1}'')')) > 0,
+    'the generic plan of the batch lock takes the messages by primary key, in its order');
+SELECT ok(position('Seq Scan on q_pgtap_route_lb' IN pg_temp.plan_of('EXECUTE pgtap_archive(''{1, 2}'')')) = 0
+          AND position('q_pgtap_route_lb_pkey' IN pg_temp.plan_of('EXECUTE pgtap_archive(''{1, 2}'')')) > 0,
+    'and so does the batch archive''s');
+DEALLOCATE pgtap_lock;
+DEALLOCATE pgtap_archive;
 RESET plan_cache_mode;
 DEALLOCATE pgtap_read;
 

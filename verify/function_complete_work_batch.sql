@@ -4,5 +4,8 @@ BEGIN;
 SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
 WHERE oid = to_regprocedure('animus.complete_work_batch(jsonb)') AND prosecdef;
 SELECT 1/has_function_privilege('animus_app', 'animus.complete_work_batch(jsonb)', 'EXECUTE')::int;
+-- This version locks and archives through the routed functions.
+SELECT 1/(position('animus._lock_messages' IN prosrc) > 0)::int
+FROM pg_catalog.pg_proc WHERE oid = to_regprocedure('animus.complete_work_batch(jsonb)');
 
 ROLLBACK;

@@ -50,7 +50,7 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "function_read_work": 4,
         "queue_priority_index": 1,
         "function_complete_work": 3,
-        "function_complete_work_batch": 1,
+        "function_complete_work_batch": 2,
         "function_fail_work": 2,
         "function_extend_work": 2,
         "function_archive_work": 1,
