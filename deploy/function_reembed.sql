@@ -5,12 +5,15 @@
 -- so a run that is killed resumes where it stopped: the memories already done no longer match.
 -- Paging is a keyset on the primary key (id > after_id ORDER BY id), so every batch is one
 -- index range and a run visits each row once, however many are already done.
+-- A model name is checked by animus._check_model_name in all three functions: over 4 KiB is
+-- AN006, as for every text field (store_memory's embedding_model too); empty or NULL is AN008.
+-- v0.3.0 had three copies of the check, and two of them said AN008 for a name over 4 KiB.
 BEGIN;
 
 -- Re-embedding pages through every scope's content and rewrites every scope's vectors, so a
 -- role bound to scopes (animus.scope_bindings, for the roles animus._acting_roles names, as in
 -- animus._check_scope) may not run it: a job for the operator's or the application's unbound role.
-CREATE FUNCTION animus._check_unbound(what text) RETURNS void
+CREATE OR REPLACE FUNCTION animus._check_unbound(what text) RETURNS void
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -34,7 +37,26 @@ COMMENT ON FUNCTION animus._check_unbound(text) IS
     '(animus.scope_bindings); the re-embedding functions span every scope.';
 REVOKE EXECUTE ON FUNCTION animus._check_unbound(text) FROM PUBLIC;
 
-CREATE FUNCTION animus.memories_to_reembed(model text, batch_size integer DEFAULT 100,
+CREATE FUNCTION animus._check_model_name(model text, what text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF model IS NULL OR model = '' THEN
+        RAISE EXCEPTION '% must be a non-empty model name', what
+            USING ERRCODE = 'AN008', HINT = 'Name the embedding model, e.g. all-MiniLM-L6-v2.';
+    END IF;
+    IF octet_length(model) > 4096 THEN
+        RAISE EXCEPTION '% is over the 4 KiB limit of a text field', what
+            USING ERRCODE = 'AN006', HINT = 'Name the embedding model, e.g. all-MiniLM-L6-v2.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION animus._check_model_name(text, text) IS
+    'Private: refuse a model name (the argument named what) that is NULL or empty (AN008) or over 4 KiB (AN006).';
+REVOKE EXECUTE ON FUNCTION animus._check_model_name(text, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION animus.memories_to_reembed(model text, batch_size integer DEFAULT 100,
                                            after_id bigint DEFAULT 0, memory_type text DEFAULT NULL)
 RETURNS TABLE (id bigint, content text, embedding_model text, content_hash bytea)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -42,10 +64,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM animus._check_unbound('memories_to_reembed');
-    IF model IS NULL OR model = '' OR octet_length(model) > 4096 THEN
-        RAISE EXCEPTION 'model must be a non-empty name of at most 4 KiB'
-            USING ERRCODE = 'AN008', HINT = 'Name the model the memories are re-embedded with, e.g. all-MiniLM-L6-v2.';
-    END IF;
+    PERFORM animus._check_model_name(model, 'model');
     IF batch_size IS NULL OR batch_size < 1 OR batch_size > 1000 THEN
         RAISE EXCEPTION 'batch_size must be between 1 and 1000, got %', batch_size
             USING ERRCODE = 'AN008', HINT = 'A few dozen to a few hundred texts per embedding call is typical.';
@@ -72,21 +91,18 @@ COMMENT ON FUNCTION animus.memories_to_reembed(text, integer, bigint, text) IS
     'The next batch (up to batch_size, 1..1000) of memories to re-embed with model: those without an '
     'embedding or whose embedding_model differs, optionally of one memory_type, with id > after_id in id '
     'order (pass the last id of a batch to get the next). Returns id, content, the current '
-    'embedding_model and content_hash (hand it back to set_embeddings). Read-only. Raises AN008 (empty or '
-    'NULL model, batch_size outside 1..1000, NULL after_id, empty memory_type).';
+    'embedding_model and content_hash (hand it back to set_embeddings). Read-only. Raises AN006 (model over '
+    '4 KiB), AN008 (empty or NULL model, batch_size outside 1..1000, NULL after_id, empty memory_type).';
 REVOKE EXECUTE ON FUNCTION animus.memories_to_reembed(text, integer, bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION animus.memories_to_reembed(text, integer, bigint, text) TO animus_app;
 
-CREATE FUNCTION animus.count_to_reembed(model text, memory_type text DEFAULT NULL) RETURNS bigint
+CREATE OR REPLACE FUNCTION animus.count_to_reembed(model text, memory_type text DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM animus._check_unbound('count_to_reembed');
-    IF model IS NULL OR model = '' OR octet_length(model) > 4096 THEN
-        RAISE EXCEPTION 'model must be a non-empty name of at most 4 KiB'
-            USING ERRCODE = 'AN008', HINT = 'Name the model the memories are re-embedded with, e.g. all-MiniLM-L6-v2.';
-    END IF;
+    PERFORM animus._check_model_name(model, 'model');
     RETURN (SELECT count(*) FROM animus.memories AS m
             WHERE (m.embedding IS NULL OR m.embedding_model IS DISTINCT FROM count_to_reembed.model)
               AND (count_to_reembed.memory_type IS NULL OR m.memory_type = count_to_reembed.memory_type));
@@ -95,11 +111,11 @@ $$;
 COMMENT ON FUNCTION animus.count_to_reembed(text, text) IS
     'How many memories memories_to_reembed(model, ..., memory_type) has left to return from the start: '
     'those without an embedding or whose embedding_model differs (a progress total; one scan). '
-    'Read-only. Raises AN008 (empty or NULL model).';
+    'Read-only. Raises AN006 (model over 4 KiB), AN008 (empty or NULL model).';
 REVOKE EXECUTE ON FUNCTION animus.count_to_reembed(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION animus.count_to_reembed(text, text) TO animus_app;
 
-CREATE FUNCTION animus.set_embeddings(items jsonb, embedding_model text) RETURNS integer
+CREATE OR REPLACE FUNCTION animus.set_embeddings(items jsonb, embedding_model text) RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -114,13 +130,7 @@ DECLARE
     written integer;
 BEGIN
     PERFORM animus._check_unbound('set_embeddings');
-    IF embedding_model IS NULL OR embedding_model = '' THEN
-        RAISE EXCEPTION 'embedding_model must not be empty'
-            USING ERRCODE = 'AN008', HINT = 'Name the model that produced the embeddings.';
-    END IF;
-    IF octet_length(embedding_model) > 4096 THEN
-        RAISE EXCEPTION 'embedding_model is over 4 KiB' USING ERRCODE = 'AN006';
-    END IF;
+    PERFORM animus._check_model_name(embedding_model, 'embedding_model');
     IF items IS NULL OR jsonb_typeof(items) <> 'array' OR jsonb_array_length(items) > 1000 THEN
         RAISE EXCEPTION 'items must be a JSON array of at most 1000 objects {id, embedding, content_hash?}'
             USING ERRCODE = 'AN031', HINT = 'e.g. [{"id": 42, "embedding": [0.1, ...]}], as memories_to_reembed returned them.';

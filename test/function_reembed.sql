@@ -1,6 +1,6 @@
 -- pgTAP: animus.memories_to_reembed, count_to_reembed, set_embeddings (test database at embedding_dim 3).
 BEGIN;
-SELECT plan(34);
+SELECT plan(38);
 
 SELECT has_function('animus', 'memories_to_reembed', ARRAY['text', 'integer', 'bigint', 'text'], 'memories_to_reembed exists');
 SELECT has_function('animus', 'count_to_reembed', ARRAY['text', 'text'], 'count_to_reembed exists');
@@ -75,6 +75,12 @@ SELECT throws_ok($$SELECT animus.set_embeddings('[{"id": 1, "embedding": [1, 0, 
 SELECT throws_ok($$SELECT animus.set_embeddings('[{"id": 1, "embedding": [1, 0, 0]}]', '')$$, 'AN008', NULL, 'an empty model is AN008');
 SELECT throws_ok($$SELECT * FROM animus.memories_to_reembed('m', 0)$$, 'AN008', NULL, 'batch_size 0 is AN008');
 SELECT throws_ok($$SELECT * FROM animus.memories_to_reembed(NULL)$$, 'AN008', NULL, 'a NULL model is AN008');
+-- A model name is a text field of 4 KiB at most: over it is AN006 in all three functions, as in
+-- store_memory (docs/errors.md); empty or NULL is AN008.
+SELECT throws_ok($$SELECT * FROM animus.memories_to_reembed(repeat('m', 4097))$$, 'AN006', NULL, 'a model name over 4 KiB is AN006 (memories_to_reembed)');
+SELECT throws_ok($$SELECT animus.count_to_reembed(repeat('m', 4097))$$, 'AN006', NULL, 'and for count_to_reembed');
+SELECT throws_ok($$SELECT animus.set_embeddings('[{"id": 1, "embedding": [1, 0, 0]}]', repeat('m', 4097))$$, 'AN006', NULL, 'and for set_embeddings');
+SELECT throws_ok($$SELECT animus.count_to_reembed('')$$, 'AN008', NULL, 'an empty model is AN008 for count_to_reembed too');
 SELECT throws_ok($$SELECT * FROM animus.memories_to_reembed('m', 10, NULL)$$, 'AN008', NULL, 'a NULL after_id is AN008');
 
 SELECT * FROM finish();

@@ -9,5 +9,7 @@ SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
 WHERE oid = to_regprocedure('animus.count_to_reembed(text, text)') AND prosecdef;
 SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
 WHERE oid = to_regprocedure('animus._check_unbound(text)') AND prosecdef;
+SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
+WHERE oid = to_regprocedure('animus._check_model_name(text, text)') AND prosecdef;
 
 ROLLBACK;

@@ -74,7 +74,7 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "function_forget_document": 2,
         "table_memories_scope": 1,
         "view_memory_overview": 2,
-        "function_reembed": 1,
+        "function_reembed": 2,
     }
 )
 
