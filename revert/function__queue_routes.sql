@@ -2,6 +2,7 @@
 BEGIN;
 
 DROP FUNCTION animus._route_queues(integer);
+DROP FUNCTION animus._route_function(text[], text, text, text, text, text, text, text, text[], text, text, text);
 DROP FUNCTION animus._routed_queues();
 DROP FUNCTION animus._queue_statement(text, text, text[]);
 DROP FUNCTION animus._route_tree(text, text[], integer, integer, text, text[], text, text);

@@ -3,7 +3,7 @@
 -- their dynamic fallbacks. Both paths must write, read and archive the same rows and give the
 -- same answers.
 BEGIN;
-SELECT plan(52);
+SELECT plan(53);
 
 SELECT has_function('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], '_send_message exists');
 SELECT is_definer('animus', '_send_message', ARRAY['text', 'bigint', 'integer', 'jsonb', 'jsonb'], 'it is SECURITY DEFINER');
@@ -241,6 +241,9 @@ DEALLOCATE pgtap_read;
 
 SELECT throws_ok($$SELECT animus._queue_statement('purge', 'pgtap_route_01', '{}')$$, 'AN000', NULL,
     'an unknown statement kind is refused');
+SELECT throws_ok($$SELECT animus._route_function('{}', '_archive_message', 'queue_name text', 'integer', '', NULL, NULL,
+                                                'archive', '{msg_id, lease}', 'return', 'RETURN 0;')$$, 'AN000', NULL,
+    'and an unknown route mode');
 SELECT throws_ok($$SELECT animus._route_queues(-1)$$, 'AN008', NULL, 'max_routes below 0 is refused');
 
 SELECT * FROM finish();
