@@ -31,6 +31,7 @@ PAIRS = {
     "submit": ("submit_work.sql", "pgmq_send.sql", 1, 0.8, False),
     "submit_nokey": ("submit_work_nokey.sql", "pgmq_send.sql", 1, 0.8, False),
     "batch": ("submit_work_batch.sql", "pgmq_send_batch.sql", 100, 0.5, False),
+    "batch_nokey": ("submit_work_batch_nokey.sql", "pgmq_send_batch.sql", 100, 0.5, False),
     "read": ("read_complete.sql", "pgmq_read_archive.sql", 1, 0.7, True),
     "read_batch": ("read_complete_batch.sql", "pgmq_read_archive_batch.sql", 10, None, True),
 }
@@ -38,6 +39,7 @@ LABELS = {
     "submit": "submit_work (dedup key) vs pgmq.send",
     "submit_nokey": "submit_work (no key) vs pgmq.send",
     "batch": "submit_work_batch vs pgmq.send_batch (100)",
+    "batch_nokey": "submit_work_batch (no keys) vs pgmq.send_batch (100)",
     "read": "read_work+complete_work vs pgmq.read+archive",
     "read_batch": "read_work(10)+complete_work_batch vs pgmq.read(10)+archive",
 }
