@@ -15,9 +15,9 @@ SELECT is((SELECT pgmq_msg_id FROM animus.work_items WHERE id = (SELECT work_id 
     (SELECT msg_id FROM fresh), 'and its item points at it');
 
 -- complete_work_batch locks and archives through the routed statements of the upgraded queue.
-CREATE TEMP TABLE got AS SELECT * FROM animus.read_work('upg_idle', 60, 100) WHERE work_id = (SELECT work_id FROM fresh);
+CREATE TEMP TABLE got AS SELECT * FROM animus.read_work('upg_idle', 60, 100) WHERE id = (SELECT work_id FROM fresh);
 SELECT results_eq($$SELECT status FROM animus.complete_work_batch(
-                        (SELECT jsonb_agg(jsonb_build_object('work_id', work_id, 'lease', lease)) FROM got))$$,
+                        (SELECT jsonb_agg(jsonb_build_object('work_id', id, 'lease', lease)) FROM got))$$,
     $$VALUES ('completed')$$, 'complete_work_batch completes an item of an upgraded queue');
 SELECT is((SELECT count(*)::int FROM pgmq.a_upg_idle WHERE msg_id = (SELECT msg_id FROM fresh)), 1,
     'and archives its message');
