@@ -75,8 +75,8 @@ END
 $$;
 
 -- Each statement of the five functions, written once: the static branches and the dynamic
--- fallback both take their text from here, so the two paths cannot drift apart. kind is send,
--- read or archive; args are the references to the arguments, in the order given below (the
+-- fallback both take their text from here, so the two paths cannot drift apart. kind is one of
+-- the six below; args are the references to the arguments, in the order given below (the
 -- function's parameter names for a branch, $1.. for EXECUTE ... USING). The statements:
 --   none_ready (no arguments): the expression "no message of the queue is ready", for send and
 --     for submit_work_batch's wake-up check.
@@ -152,7 +152,7 @@ $$;
 
 -- The branches for names[lo..hi] as nested IFs on <fn>.queue_name: a comparison per level,
 -- then the leaf: the format() template leaf with the queue's statement of that kind (written
--- with the function's own arguments) for its one %s.
+-- with the function's own arguments) for its one %s. animus._route_function makes the leaf.
 CREATE FUNCTION animus._route_tree(fn text, names text[], lo integer, hi integer, kind text, args text[],
                                    leaf text, indent text)
     RETURNS text
