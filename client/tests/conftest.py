@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -32,12 +34,52 @@ def server_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def database_url(server_url: str) -> Iterator[str]:
-    """One freshly deployed database shared by the session (embedding_dim 384).
+    """One freshly deployed database shared by the session (embedding_dim 384): a clone of the
+    run's template (``_db.clone_database``). Under pytest-xdist each worker has its own.
 
     Tests that share it isolate themselves with unique queue names and memory types.
     """
     with _db.fresh_database(server_url, SESSION_EMBEDDING_DIM) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def template_database(server_url: str) -> str:
+    """The name of the run's template database at embedding_dim 384, deployed once per run
+    and shared by the xdist workers; never connect to it, clone it (``_db.clone_database``)."""
+    return _db.template_database(server_url, SESSION_EMBEDDING_DIM)
+
+
+@pytest.fixture(scope="session")
+def _serial_lock_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory all the xdist workers of this run share (each has its own basetemp
+    below it), for the lock files of the ``serial`` marker."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(autouse=True)
+def _serial_or_shared(request: pytest.FixtureRequest, _serial_lock_dir: Path) -> Iterator[None]:
+    """A test marked ``serial`` runs while no other test of the run does (other xdist workers
+    wait); every other test may run alongside the rest. A reader-writer lock on files (flock):
+    the turnstile keeps a waiting serial test from being overtaken by the next shared ones."""
+    serial = request.node.get_closest_marker("serial") is not None
+    with (
+        open(_serial_lock_dir / "serial.turnstile", "a") as turnstile,
+        open(_serial_lock_dir / "serial.lock", "a") as lock,
+    ):
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if serial else fcntl.LOCK_SH)
+        finally:
+            if not serial:
+                fcntl.flock(turnstile, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            if serial:
+                fcntl.flock(turnstile, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +99,12 @@ async def db(database_url: str, local_embedder: LocalEmbedder) -> AsyncIterator[
 
 
 #: The fixtures that need a PostgreSQL server; a test marked ``unit`` must use none of them.
-DATABASE_FIXTURES = frozenset({"server_url", "database_url", "db"})
+DATABASE_FIXTURES = frozenset({"server_url", "database_url", "db", "template_database"})
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # This process is done with the run's templates; the last one out drops them.
+    _db.release_templates()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
