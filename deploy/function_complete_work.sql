@@ -3,7 +3,7 @@
 -- looked up without a lock to find its message; deleting the message into the archive locks it
 -- and checks the lease in one statement; then the item is updated, and if it is no longer the
 -- running item of that message the error undoes the archive. A completed item carries no
--- outcome_error: the errors of earlier attempts stay in attempt_errors. The archive goes through
+-- outcome_error: the errors of earlier attempts stay in animus.work_attempts. The archive goes through
 -- animus._archive_message, a static statement per queue whose plan each session keeps.
 BEGIN;
 
@@ -48,7 +48,7 @@ $$;
 
 COMMENT ON FUNCTION animus.complete_work(uuid, jsonb, bigint, integer) IS
     'Finish a running item: archive its message; state completed, outcome_data, outcome_ms, resolved_at; '
-    'outcome_error cleared (earlier attempts stay in attempt_errors). '
+    'outcome_error cleared (earlier attempts stay in animus.work_attempts). '
     'Its dedup key is free again. Pass the lease read_work returned: without one the call overrides whoever '
     'holds the item (an operator''s fix). Errors: AN003 unknown work item, AN004 not running, '
     'AN006 outcome_data over 1 MiB, AN008 negative outcome_ms, AN015 lease lost (delivered again since), '

@@ -1,7 +1,7 @@
 -- Deploy animus:function_fail_work to pg
 -- Lock order (docs/queue.md, "Concurrency"): the message first (FOR UPDATE, with the lease
 -- check), then the item.
--- Each failed attempt is appended to attempt_errors (the last 50 kept), so the history outlives
+-- Each failed attempt is recorded in animus.work_attempts, so the history outlives
 -- outcome_error, which complete_work clears. The work type's policy (animus.work_type_policies,
 -- read by primary key on this failure path only) comes before the queue's: its max_attempts
 -- applies to an item submitted without one and is written onto the item when it is requeued,
@@ -48,15 +48,13 @@ BEGIN
             SET state = CASE WHEN w.attempts >= coalesce(w.max_attempts, type_max_attempts, 5) THEN 'dead' ELSE 'queued' END,
                 max_attempts = coalesce(w.max_attempts, type_max_attempts),
                 outcome_error = fail_work.error,
-                attempt_errors = CASE WHEN jsonb_array_length(coalesce(w.attempt_errors, '[]')) >= 50
-                                      THEN w.attempt_errors - 0 ELSE coalesce(w.attempt_errors, '[]') END
-                                 || jsonb_build_array(jsonb_build_object('attempt', w.attempts, 'kind', 'failed',
-                                                                         'error', fail_work.error, 'at', now())),
                 resolved_at = CASE WHEN w.attempts >= coalesce(w.max_attempts, type_max_attempts, 5) THEN now() END,
                 updated_at = now()
             WHERE w.id = fail_work.work_id AND w.state = 'running' AND w.pgmq_msg_id = item.pgmq_msg_id
             RETURNING w.state, w.attempts INTO settled;
             IF FOUND THEN
+                INSERT INTO animus.work_attempts (work_id, attempt, kind, error)
+                VALUES (fail_work.work_id, settled.attempts, 'failed', coalesce(fail_work.error, ''));
                 IF settled.state = 'dead' THEN
                     PERFORM pgmq.archive(item.queue_name, item.pgmq_msg_id);
                 ELSE
@@ -89,7 +87,7 @@ COMMENT ON FUNCTION animus.fail_work(uuid, text, integer, integer) IS
     'retry_delay_seconds, or when NULL after the backoff of the work type''s policy (set_work_type_policy), else '
     'the queue''s (set_queue_policy): min(cap, base * 2^(attempts-1)) s with jitter) or dead (attempts >= '
     'max_attempts; NULL means the type policy''s, else 5: message archived, key free). '
-    'error is kept in outcome_error and appended to attempt_errors. Pass the lease read_work returned: without one '
+    'error is kept in outcome_error and recorded in animus.work_attempts. Pass the lease read_work returned: without one '
     'the call overrides whoever holds the item. Errors: AN003 unknown work item, AN004 not running, AN006 error '
     'over 4096 bytes, AN008 negative retry_delay_seconds, AN015 lease lost (delivered again since), AN016 the item '
     'was cancelled.';

@@ -2,7 +2,7 @@
 -- A worker that cannot run an item at all (no handler for its type, a handler that cannot be
 -- imported, a missing API key) hands it back with release_work instead of fail_work: the
 -- delivery is not counted as an attempt, so a misconfigured worker never dead-letters a healthy
--- item; the reason is kept in attempt_errors (kind handed_back) and outcome_error, where an
+-- item; the reason is kept in animus.work_attempts (kind handed_back) and outcome_error, where an
 -- operator sees it. Lock order (docs/queue.md, "Concurrency"): the message first (FOR UPDATE,
 -- with the lease check), then the item, as fail_work.
 BEGIN;
@@ -17,6 +17,7 @@ AS $$
 DECLARE
     item record;
     locked bigint;
+    released_attempt integer;
 BEGIN
     IF coalesce(release_work.reason, '') = '' THEN
         RAISE EXCEPTION 'a release needs a reason'
@@ -42,13 +43,12 @@ BEGIN
             SET state = 'queued',
                 attempts = greatest(w.attempts - 1, 0),
                 outcome_error = release_work.reason,
-                attempt_errors = CASE WHEN jsonb_array_length(coalesce(w.attempt_errors, '[]')) >= 50
-                                      THEN w.attempt_errors - 0 ELSE coalesce(w.attempt_errors, '[]') END
-                                 || jsonb_build_array(jsonb_build_object('attempt', w.attempts, 'kind', 'handed_back',
-                                                                         'error', release_work.reason, 'at', now())),
                 updated_at = now()
-            WHERE w.id = release_work.work_id AND w.state = 'running' AND w.pgmq_msg_id = item.pgmq_msg_id;
+            WHERE w.id = release_work.work_id AND w.state = 'running' AND w.pgmq_msg_id = item.pgmq_msg_id
+            RETURNING w.attempts + 1 INTO released_attempt;
             IF FOUND THEN
+                INSERT INTO animus.work_attempts (work_id, attempt, kind, error)
+                VALUES (release_work.work_id, released_attempt, 'handed_back', release_work.reason);
                 EXECUTE format('UPDATE pgmq.%I SET vt = clock_timestamp() + make_interval(secs => $2) WHERE msg_id = $1',
                                animus._pgmq_relation(item.queue_name, 'queue'))
                     USING item.pgmq_msg_id, release_work.delay_seconds;
@@ -64,7 +64,7 @@ $$;
 COMMENT ON FUNCTION animus.release_work(uuid, text, integer, integer) IS
     'Hand a running item back without consuming an attempt (the worker could not run it: no handler for its type, '
     'a setup error). It is queued again, visible after delay_seconds; attempts goes back down by one; reason is kept '
-    'in outcome_error and appended to attempt_errors (kind handed_back). Returns queued. Pass the lease read_work '
+    'in outcome_error and recorded in animus.work_attempts (kind handed_back). Returns queued. Pass the lease read_work '
     'returned. Errors: AN003 unknown work item, AN004 not running, AN006 reason over 4096 bytes, AN008 empty reason '
     'or negative delay, AN015 lease lost, AN016 the item was cancelled.';
 REVOKE EXECUTE ON FUNCTION animus.release_work(uuid, text, integer, integer) FROM PUBLIC;
