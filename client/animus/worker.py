@@ -269,7 +269,7 @@ class Worker:
         shutdown_timeout: float = 30.0,
         on_result: Callable[[ItemResult], None] | None = None,
         listen: bool = True,
-        relisten_seconds: float = 30.0,
+        relisten_seconds: float = 2.0,
         batch_complete: bool | None = None,
         setup_retry_seconds: int = 60,
         reconnect_max_seconds: float = 10.0,
@@ -494,18 +494,19 @@ class Worker:
         if payload in self.queues:
             self._wake.set()
 
-    def _on_listener_lost(self, conn: Any) -> None:
-        if self._listener is None:
+    def _on_listener_lost(self, _conn: Any) -> None:
+        listener = self._listener
+        if listener is None:
             return  # closed on purpose
         self._listener = None
         self._listener_lost_at = time.monotonic()
         self.stats.listen_lost += 1
         log.warning("the LISTEN connection dropped: polling every %.1f s", self.poll_interval)
-        # Give the dead connection back to the pool, which replaces it: a pool slot must not
-        # leak each time the listener is lost.
+        # Give the dead connection back to the pool (the proxy it lent, not the connection the
+        # callback names), which replaces it: a pool slot must not leak each time.
         pool = self.db.pool
         if pool is not None:
-            released = asyncio.ensure_future(pool.release(conn))
+            released = asyncio.ensure_future(pool.release(listener))
             self._released_listeners.add(released)
             released.add_done_callback(self._released_listeners.discard)
         self._wake.set()  # read once at once: a notification may have been lost with it
@@ -527,6 +528,8 @@ class Worker:
             self._listener_lost_at = time.monotonic()
             return
         conn.add_termination_listener(self._on_listener_lost)
+        if self._listener_lost_at is not None:
+            log.warning("listening again for submits")
         self._listener = conn
         self._listener_lost_at = None
         self._wake.set()  # a submit may have come while nobody listened
