@@ -139,6 +139,15 @@ async def remember(db: Db, item: WorkItem) -> dict[str, Any]:
 
 def load_handler(spec: str) -> Handler:
     """``module:function`` to the handler it names, importing from the working directory too."""
+    target = load_target(spec)
+    if isinstance(target, TaskRegistry):
+        raise HandlerError(f"{spec} is a TaskRegistry, not a handler function")
+    return target
+
+
+def load_target(spec: str) -> Handler | TaskRegistry:
+    """``module:name`` to the handler function or the :class:`TaskRegistry` it names (what
+    ``animus work run --handler`` takes), importing from the working directory too."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise HandlerError(f"handler must be module:function, not {spec!r}")
@@ -152,7 +161,12 @@ def load_handler(spec: str) -> Handler:
         raise HandlerError(f"cannot import {module_name!r}: {exc}") from exc
     if not hasattr(module, attr):
         raise HandlerError(f"module {module_name!r} has no {attr!r}")
-    return check_handler(getattr(module, attr), spec)
+    target = getattr(module, attr)
+    if isinstance(target, TaskRegistry):
+        if not target:
+            raise HandlerError(f"the task registry {spec} has no tasks")
+        return target
+    return check_handler(target, spec)
 
 
 async def _in_daemon_thread(handler: Callable[..., Any], *args: Any) -> Any:
@@ -910,5 +924,6 @@ __all__ = [
     "check_handler",
     "item_text",
     "load_handler",
+    "load_target",
     "remember",
 ]

@@ -267,18 +267,32 @@ async def _default_embedder(args: argparse.Namespace, db: Db) -> None:
 
 async def run(args: argparse.Namespace, out: Output) -> int:
     from ..telemetry import TelemetryConfig, init_telemetry
-    from ..worker import Handler, HandlerError, ItemResult, Worker, load_handler, remember
+    from ..worker import (
+        Handler,
+        HandlerError,
+        ItemResult,
+        TaskRegistry,
+        Worker,
+        load_target,
+        remember,
+    )
 
-    handler: Handler = remember
+    handler: Handler | None = remember
+    tasks: TaskRegistry | None = None
     if args.handler:
         try:
-            handler = load_handler(args.handler)
+            target = load_target(args.handler)
         except HandlerError as exc:
             raise UsageError(
                 f"--handler: {exc}",
-                hint="pass module:function of a def or async def handler(db, item) that this "
-                "Python can import (the working directory is on the path)",
+                hint="pass module:name of a def or async def handler(db, item), or of an "
+                "animus.TaskRegistry, that this Python can import (the working directory is on "
+                "the path)",
             ) from exc
+        if isinstance(target, TaskRegistry):
+            handler, tasks = None, target
+        else:
+            handler = target
     for name in ("concurrency", "vt"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name} must be at least 1")
@@ -326,6 +340,7 @@ async def run(args: argparse.Namespace, out: Output) -> int:
                 db,
                 queues,
                 handler,
+                tasks=tasks,
                 vt_seconds=args.vt,
                 concurrency=args.concurrency,
                 batch_size=args.batch,
@@ -615,9 +630,9 @@ def configure_work_parser(groups: Any) -> None:
     run_cmd.add_argument(
         "--handler",
         metavar="MODULE:FUNCTION",
-        help="def or async def handler(db, item) -> dict | None, importable from the working "
-        "directory (default: animus.worker:remember); db.embedder is set when --embedder is "
-        "given",
+        help="def or async def handler(db, item) -> dict | None, or an animus.TaskRegistry "
+        "(a handler per work type), importable from the working directory (default: "
+        "animus.worker:remember); db.embedder is the --embedder (default local, when it loads)",
     )
     run_cmd.add_argument("--concurrency", type=int, default=1, help="handlers at once (default 1)")
     run_cmd.add_argument(
