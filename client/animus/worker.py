@@ -92,6 +92,14 @@ MAX_ERROR_CHARS = 1000
 #: counters, not a history.
 RECENT_RESULTS = 100
 
+#: The adaptive prefetch holds as many items beyond the slots as the slots are expected to
+#: start within this many seconds: a prefetched item waits about that long at most, so other
+#: workers lose little, and fast handlers read (and complete) in batches.
+PREFETCH_HORIZON_SECONDS = 0.1
+
+#: The adaptive prefetch holds at most this many times max(concurrency, 10) items.
+AUTO_PREFETCH_MAX = 2
+
 #: Exceptions that say the worker cannot run an item at all, whatever the item: the item is
 #: handed back without consuming an attempt.
 SETUP_ERRORS: tuple[type[BaseException], ...] = (SetupError, ImportError, ConfigError)
@@ -276,7 +284,7 @@ class Worker:
         vt_seconds: int = 60,
         concurrency: int = 1,
         batch_size: int | None = None,
-        prefetch: int = 0,
+        prefetch: int | None = None,
         poll_interval: float = 1.0,
         retry_delay_seconds: int | None = None,
         heartbeat_seconds: float | None = None,
@@ -287,6 +295,7 @@ class Worker:
         batch_complete: bool | None = None,
         setup_retry_seconds: int = 60,
         reconnect_max_seconds: float = 10.0,
+        call_timeout: float = 30.0,
     ) -> None:
         if not queues:
             raise ValueError("a worker needs at least one queue")
@@ -294,8 +303,8 @@ class Worker:
             raise ValueError("concurrency must be at least 1")
         if vt_seconds < 1:
             raise ValueError("vt_seconds must be at least 1, so that a heartbeat fits in it")
-        if prefetch < 0:
-            raise ValueError("prefetch must be 0 or more")
+        if prefetch is not None and prefetch < 0:
+            raise ValueError("prefetch must be 0 or more (or None: adapt to the handlers)")
         self.db = db
         self.queues = list(queues)
         self.tasks = tasks if tasks is not None else TaskRegistry()
@@ -311,11 +320,13 @@ class Worker:
         self.vt_seconds = vt_seconds
         self.concurrency = concurrency
         #: items held beyond the running ones (delivered, waiting for a slot under their
-        #: heartbeat): fewer round trips per item, at the price of items other workers cannot
-        #: take meanwhile
+        #: heartbeat), so that fast handlers need fewer round trips per item. None adapts it:
+        #: as many as the slots are expected to start within PREFETCH_HORIZON_SECONDS, judged by
+        #: the handlers' recent durations (none until one has finished, none for slow handlers)
         self.prefetch = prefetch
         #: most items one read asks for (never more than the free slots)
-        self.batch_size = batch_size or max(concurrency, min(prefetch + concurrency, 100))
+        self.batch_size = batch_size or max(concurrency, 10)
+        self._handler_seconds: float | None = None
         self.poll_interval = poll_interval
         self.retry_delay_seconds = retry_delay_seconds
         #: a third of vt: two heartbeats may fail (a slow moment) before the item is visible
@@ -324,6 +335,10 @@ class Worker:
         self.on_result = on_result
         self.setup_retry_seconds = setup_retry_seconds
         self.reconnect_max_seconds = reconnect_max_seconds
+        #: a database call of the worker that has no answer after this long is abandoned and
+        #: tried again, as a lost connection is: a half-open connection after a failover (or a
+        #: pool waiting for one) must not hang the worker
+        self.call_timeout = call_timeout
         self.stats = WorkerStats()
         self._stop = asyncio.Event()
         self._abort = asyncio.Event()
@@ -343,7 +358,7 @@ class Worker:
         #: complete successful results in batches (default: when more than one can finish
         #: at a time: concurrency above 1, or prefetch)
         self.batch_complete = (
-            (concurrency > 1 or prefetch > 0) if batch_complete is None else batch_complete
+            (concurrency > 1 or prefetch != 0) if batch_complete is None else batch_complete
         )
         self._to_complete: list[tuple[WorkItem, Any, int, asyncio.Future[str]]] = []
         self._completer: asyncio.Task[None] | None = None
@@ -434,8 +449,25 @@ class Worker:
     # --- the loop ------------------------------------------------------------------------------
 
     @property
+    def prefetching(self) -> int:
+        """How many items this worker holds now beyond its slots, at most."""
+        if self.prefetch is not None:
+            return self.prefetch
+        if self._handler_seconds is None:
+            return 0
+        expected = PREFETCH_HORIZON_SECONDS * self.concurrency / max(self._handler_seconds, 1e-4)
+        return min(int(expected), AUTO_PREFETCH_MAX * max(self.concurrency, 10))
+
+    @property
     def _capacity(self) -> int:
-        return self.concurrency + self.prefetch
+        return self.concurrency + self.prefetching
+
+    def _handler_took(self, seconds: float) -> None:
+        """Keep a moving average of how long handlers run (for the adaptive prefetch)."""
+        if self._handler_seconds is None:
+            self._handler_seconds = seconds
+        else:
+            self._handler_seconds += 0.2 * (seconds - self._handler_seconds)
 
     async def run(self, *, max_items: int | None = None, until_empty: bool = False) -> WorkerStats:
         """Loop until stopped; or until ``max_items`` were read and handled; or, with
@@ -572,8 +604,17 @@ class Worker:
     async def _fill(self, max_items: int | None) -> int:
         """Read into the free slots (and prefetch), one queue after the other (round robin)."""
         delivered = 0
+        capacity = self._capacity
+        if (
+            capacity > self.concurrency
+            and len(self._running) > self.concurrency
+            and capacity - len(self._running) < min(self.batch_size, capacity // 2)
+        ):
+            # Prefetched items still wait for a slot: read when a good part of the room is
+            # free, not for each item that finishes (fewer, fuller reads).
+            return 0
         for _ in range(len(self.queues)):
-            free = self._capacity - len(self._running)
+            free = capacity - len(self._running)
             want = min(free, self.batch_size)
             if max_items is not None:
                 want = min(want, max_items - self.stats.read)
@@ -581,7 +622,7 @@ class Worker:
                 break
             queue = self.queues[self._next_queue % len(self.queues)]
             self._next_queue += 1
-            items = await self.db.read_work(queue, self.vt_seconds, want)
+            items = await self._timed(self.db.read_work(queue, self.vt_seconds, want))
             self.stats.read += len(items)
             delivered += len(items)
             for item in items:
@@ -618,11 +659,15 @@ class Worker:
 
     async def _call_handler(self, task: Task, item: WorkItem) -> Any:
         async with self._slots:
-            args = task.arguments(self.db, item)
-            if task.timeout is not None:
-                async with asyncio.timeout(task.timeout):
-                    return await self._call(task, args)
-            return await self._call(task, args)
+            started = time.perf_counter()
+            try:
+                args = task.arguments(self.db, item)
+                if task.timeout is not None:
+                    async with asyncio.timeout(task.timeout):
+                        return await self._call(task, args)
+                return await self._call(task, args)
+            finally:
+                self._handler_took(time.perf_counter() - started)
 
     @staticmethod
     async def _call(task: Task, args: tuple[Any, ...]) -> Any:
@@ -680,7 +725,7 @@ class Worker:
             if done:
                 return None
             try:
-                await self.db.extend(item, self.vt_seconds)
+                await self._timed(self.db.extend(item, self.vt_seconds))
             except WorkCancelled:
                 handler_task.cancel()
                 return "cancelled"
@@ -690,13 +735,25 @@ class Worker:
             except Exception as exc:  # a transient database error: the next beat tries again
                 log.warning("heartbeat of %s failed: %s", item.id, exc)
 
+    async def _timed(self, call: Awaitable[Any]) -> Any:
+        """``await call`` within ``call_timeout``; no answer in time is a ``ConnectionError``."""
+        try:
+            async with asyncio.timeout(self.call_timeout):
+                return await call
+        except TimeoutError as exc:
+            if isinstance(exc, AnimusError):  # the database's own statement timeout
+                raise
+            raise ConnectionError(
+                f"no answer from the database within {self.call_timeout:g} s"
+            ) from exc
+
     async def _persist(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
         """``call()``, tried again with backoff for as long as the connection is lost (until
         :meth:`abort`): a result is settled once the database is back, never given up."""
         backoff = _Backoff(self.reconnect_max_seconds)
         while True:
             try:
-                return await call()
+                return await self._timed(call())
             except ConnectionError as exc:
                 if self._abort.is_set():
                     raise
@@ -803,8 +860,10 @@ class Worker:
             most = sql.COMPLETE_WORK_BATCH_MAX
             batch, self._to_complete = self._to_complete[:most], self._to_complete[most:]
             try:
-                results = await self.db.complete_batch(
-                    [WorkCompletion.of(item, outcome, ms) for item, outcome, ms, _ in batch]
+                results = await self._timed(
+                    self.db.complete_batch(
+                        [WorkCompletion.of(item, outcome, ms) for item, outcome, ms, _ in batch]
+                    )
                 )
             except asyncio.CancelledError:
                 _fail_futures(batch, asyncio.CancelledError())

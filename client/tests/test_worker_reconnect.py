@@ -147,11 +147,16 @@ def test_the_worker_survives_a_restart_and_terminated_connections(
         assert worker.poll() is None, "the worker must not exit on a lost connection"
         worker.send_signal(signal.SIGTERM)
         stdout, stderr = worker.communicate(timeout=120)
-    except AssertionError:
+    except AssertionError as failed:
         activity = _db.psql(url, "SELECT pid, state, query FROM pg_stat_activity")
+        items = _db.psql(
+            url, "SELECT state, attempts, count(*) FROM animus.work_items GROUP BY 1, 2"
+        )
         worker.kill()
         _, stderr = worker.communicate()
-        raise AssertionError(f"sessions:\n{activity}\nworker's stderr:\n{stderr}") from None
+        raise AssertionError(
+            f"{failed}\nitems:\n{items}\nsessions:\n{activity}\nworker's stderr:\n{stderr}"
+        ) from None
     finally:
         if worker.poll() is None:
             worker.kill()
