@@ -361,7 +361,12 @@ class Worker:
             (concurrency > 1 or prefetch != 0) if batch_complete is None else batch_complete
         )
         self._to_complete: list[tuple[WorkItem, Any, int, asyncio.Future[str]]] = []
-        self._completer: asyncio.Task[None] | None = None
+        self._completers: set[asyncio.Task[None]] = set()
+        #: complete_work_batch calls on their way at once: one while handlers are few, more
+        #: at higher concurrency, where one round trip at a time would pace the whole worker
+        self._completers_max = max(1, min(4, concurrency // 2))
+        #: read_work calls on their way at once when there is room for several batches
+        self._readers_max = max(1, min(4, concurrency // 2))
 
     # --- tasks ---------------------------------------------------------------------------------
 
@@ -524,8 +529,8 @@ class Worker:
             if wake_waiter is not None:
                 wake_waiter.cancel()
             await self._shutdown()
-            if self._completer is not None:
-                await _settled_quietly(self._completer)
+            for completer in list(self._completers):
+                await _settled_quietly(completer)
             await self._stop_listening()
         return self.stats
 
@@ -615,20 +620,35 @@ class Worker:
             return 0
         for _ in range(len(self.queues)):
             free = capacity - len(self._running)
-            want = min(free, self.batch_size)
             if max_items is not None:
-                want = min(want, max_items - self.stats.read)
-            if want <= 0 or self._stop.is_set():
+                free = min(free, max_items - self.stats.read)
+            if free <= 0 or self._stop.is_set():
                 break
             queue = self.queues[self._next_queue % len(self.queues)]
             self._next_queue += 1
-            items = await self._timed(self.db.read_work(queue, self.vt_seconds, want))
-            self.stats.read += len(items)
-            delivered += len(items)
-            for item in items:
-                task = asyncio.create_task(self.process(item), name=f"animus-work-{item.id}")
-                self._running.add(task)
-                task.add_done_callback(self._running.discard)
+            # Room for several batches: read them at once on as many connections (at most
+            # _readers_max), as a pool of raw readers would, instead of one after the other.
+            sizes = [min(self.batch_size, free - i) for i in range(0, free, self.batch_size)]
+            reads = await asyncio.gather(
+                *(
+                    self._timed(self.db.read_work(queue, self.vt_seconds, n))
+                    for n in sizes[: self._readers_max]
+                ),
+                return_exceptions=True,
+            )
+            failed: BaseException | None = None
+            for got in reads:
+                if isinstance(got, BaseException):
+                    failed = failed or got
+                    continue
+                self.stats.read += len(got)
+                delivered += len(got)
+                for item in got:
+                    task = asyncio.create_task(self.process(item), name=f"animus-work-{item.id}")
+                    self._running.add(task)
+                    task.add_done_callback(self._running.discard)
+            if failed is not None:
+                raise failed
         return delivered
 
     async def _shutdown(self) -> None:
@@ -848,8 +868,10 @@ class Worker:
             return "completed"
         done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._to_complete.append((item, outcome, ms, done))
-        if self._completer is None or self._completer.done():
-            self._completer = asyncio.create_task(self._complete_pending())
+        if len(self._completers) < self._completers_max:
+            completer = asyncio.create_task(self._complete_pending())
+            self._completers.add(completer)
+            completer.add_done_callback(self._completers.discard)
         # Shielded: a shutdown that cancels this handler's task must not cancel the settle
         # that is already on its way for it and for the others in its batch.
         return await asyncio.shield(done)
