@@ -2,7 +2,8 @@
 -- Lock order (docs/queue.md, "Concurrency"): the message first, then the item. The item is
 -- looked up without a lock to find its message; deleting the message into the archive locks it
 -- and checks the lease in one statement; then the item is updated, and if it is no longer the
--- running item of that message the error undoes the archive. The archive goes through
+-- running item of that message the error undoes the archive. A completed item carries no
+-- outcome_error: the errors of earlier attempts stay in animus.work_attempts. The archive goes through
 -- animus._archive_message, a static statement per queue whose plan each session keeps.
 BEGIN;
 
@@ -34,7 +35,7 @@ BEGIN
         IF locked > 0 THEN
             UPDATE animus.work_items w
             SET state = 'completed', outcome_data = complete_work.outcome_data,
-                outcome_ms = complete_work.outcome_ms, resolved_at = now(), updated_at = now()
+                outcome_ms = complete_work.outcome_ms, outcome_error = NULL, resolved_at = now(), updated_at = now()
             WHERE w.id = complete_work.work_id AND w.state = 'running' AND w.pgmq_msg_id = item.pgmq_msg_id;
             IF FOUND THEN
                 RETURN;
@@ -46,7 +47,8 @@ END
 $$;
 
 COMMENT ON FUNCTION animus.complete_work(uuid, jsonb, bigint, integer) IS
-    'Finish a running item: archive its message; state completed, outcome_data, outcome_ms, resolved_at. '
+    'Finish a running item: archive its message; state completed, outcome_data, outcome_ms, resolved_at; '
+    'outcome_error cleared (earlier attempts stay in animus.work_attempts). '
     'Its dedup key is free again. Pass the lease read_work returned: without one the call overrides whoever '
     'holds the item (an operator''s fix). Errors: AN003 unknown work item, AN004 not running, '
     'AN006 outcome_data over 1 MiB, AN008 negative outcome_ms, AN015 lease lost (delivered again since), '

@@ -140,7 +140,7 @@ BEGIN
         WITH done AS (
             UPDATE animus.work_items w
             SET state = 'completed', outcome_data = r.outcome_data, outcome_ms = r.outcome_ms,
-                resolved_at = now(), updated_at = now()
+                outcome_error = NULL, resolved_at = now(), updated_at = now()
             FROM unnest(ids, outcomes, durations) AS r(id, outcome_data, outcome_ms)
             WHERE w.id = r.id AND r.id = ANY (locked_ids) AND w.state = 'running'
             RETURNING w.id

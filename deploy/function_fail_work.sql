@@ -1,11 +1,14 @@
 -- Deploy animus:function_fail_work to pg
 -- Lock order (docs/queue.md, "Concurrency"): the message first (FOR UPDATE, with the lease
 -- check), then the item.
+-- Each failed attempt is recorded in animus.work_attempts, so the history outlives
+-- outcome_error, which complete_work clears. The work type's policy (animus.work_type_policies,
+-- read by primary key on this failure path only) comes before the queue's: its max_attempts
+-- applies to an item submitted without one and is written onto the item when it is requeued,
+-- so read_work's dead-lettering of a crashed worker's item counts the same attempts.
 BEGIN;
 
-DROP FUNCTION animus.fail_work(uuid, text, integer);
-
-CREATE FUNCTION animus.fail_work(work_id uuid, error text, retry_delay_seconds integer DEFAULT NULL,
+CREATE OR REPLACE FUNCTION animus.fail_work(work_id uuid, error text, retry_delay_seconds integer DEFAULT NULL,
                                  lease integer DEFAULT NULL)
     RETURNS text
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -16,6 +19,10 @@ DECLARE
     item record;
     locked bigint;
     settled record;
+    type_max_attempts integer;
+    type_base integer;
+    type_cap integer;
+    delay integer;
 BEGIN
     IF fail_work.retry_delay_seconds < 0 THEN
         RAISE EXCEPTION 'retry_delay_seconds must be 0 or more, got %', fail_work.retry_delay_seconds
@@ -25,7 +32,7 @@ BEGIN
         RAISE EXCEPTION 'error is over the 4096-byte limit'
             USING ERRCODE = 'AN006', HINT = 'Keep the error short; send the full trace to your logs.';
     END IF;
-    SELECT w.queue_name, w.pgmq_msg_id INTO item
+    SELECT w.queue_name, w.pgmq_msg_id, w.work_type INTO item
     FROM animus.work_items w WHERE w.id = fail_work.work_id AND w.state = 'running';
     IF FOUND THEN
         EXECUTE format('SELECT FROM pgmq.%I WHERE msg_id = $1 AND ($2::integer IS NULL OR read_ct = $2) FOR UPDATE',
@@ -34,21 +41,37 @@ BEGIN
         -- EXECUTE leaves FOUND alone: the row count says whether the message was there.
         GET DIAGNOSTICS locked = ROW_COUNT;
         IF locked > 0 THEN
+            SELECT p.max_attempts, p.retry_base_seconds, p.retry_cap_seconds
+            INTO type_max_attempts, type_base, type_cap
+            FROM animus.work_type_policies p WHERE p.work_type = item.work_type;
             UPDATE animus.work_items w
-            SET state = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN 'dead' ELSE 'queued' END,
+            SET state = CASE WHEN w.attempts >= coalesce(w.max_attempts, type_max_attempts, 5) THEN 'dead' ELSE 'queued' END,
+                max_attempts = coalesce(w.max_attempts, type_max_attempts),
                 outcome_error = fail_work.error,
-                resolved_at = CASE WHEN w.attempts >= coalesce(w.max_attempts, 5) THEN now() END,
+                resolved_at = CASE WHEN w.attempts >= coalesce(w.max_attempts, type_max_attempts, 5) THEN now() END,
                 updated_at = now()
             WHERE w.id = fail_work.work_id AND w.state = 'running' AND w.pgmq_msg_id = item.pgmq_msg_id
             RETURNING w.state, w.attempts INTO settled;
             IF FOUND THEN
+                INSERT INTO animus.work_attempts (work_id, attempt, kind, error)
+                VALUES (fail_work.work_id, settled.attempts, 'failed', coalesce(fail_work.error, ''));
                 IF settled.state = 'dead' THEN
                     PERFORM pgmq.archive(item.queue_name, item.pgmq_msg_id);
                 ELSE
+                    IF fail_work.retry_delay_seconds IS NOT NULL THEN
+                        delay := fail_work.retry_delay_seconds;
+                    ELSIF type_base IS NOT NULL THEN
+                        -- The type's backoff, computed as _retry_delay computes the queue's.
+                        delay := CASE WHEN type_base = 0 OR type_cap = 0 THEN 0
+                                      ELSE floor(d.full / 2 + random() * d.full / 2)::integer END
+                                 FROM (SELECT least(type_cap::float8,
+                                                    type_base * power(2::float8, least(greatest(settled.attempts, 1) - 1, 30))) AS full) AS d;
+                    ELSE
+                        delay := coalesce(animus._retry_delay(item.queue_name, settled.attempts), 0);
+                    END IF;
                     EXECUTE format('UPDATE pgmq.%I SET vt = clock_timestamp() + make_interval(secs => $2) WHERE msg_id = $1',
                                    animus._pgmq_relation(item.queue_name, 'queue'))
-                        USING item.pgmq_msg_id,
-                              coalesce(fail_work.retry_delay_seconds, animus._retry_delay(item.queue_name, settled.attempts), 0);
+                        USING item.pgmq_msg_id, delay;
                 END IF;
                 RETURN settled.state;
             END IF;
@@ -61,11 +84,13 @@ $$;
 
 COMMENT ON FUNCTION animus.fail_work(uuid, text, integer, integer) IS
     'Report a failed attempt of a running item. Returns the new state: queued (visible again after '
-    'retry_delay_seconds, or when NULL after the queue''s backoff: min(cap, base * 2^(attempts-1)) s with jitter, '
-    'see set_queue_policy) or dead (attempts >= max_attempts, NULL means 5: message archived, key free). '
-    'error is kept in outcome_error. Pass the lease read_work returned: without one the call overrides whoever '
-    'holds the item. Errors: AN003 unknown work item, AN004 not running, AN006 error over 4096 bytes, '
-    'AN008 negative retry_delay_seconds, AN015 lease lost (delivered again since), AN016 the item was cancelled.';
+    'retry_delay_seconds, or when NULL after the backoff of the work type''s policy (set_work_type_policy), else '
+    'the queue''s (set_queue_policy): min(cap, base * 2^(attempts-1)) s with jitter) or dead (attempts >= '
+    'max_attempts; NULL means the type policy''s, else 5: message archived, key free). '
+    'error is kept in outcome_error and recorded in animus.work_attempts. Pass the lease read_work returned: without one '
+    'the call overrides whoever holds the item. Errors: AN003 unknown work item, AN004 not running, AN006 error '
+    'over 4096 bytes, AN008 negative retry_delay_seconds, AN015 lease lost (delivered again since), AN016 the item '
+    'was cancelled.';
 REVOKE EXECUTE ON FUNCTION animus.fail_work(uuid, text, integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION animus.fail_work(uuid, text, integer, integer) TO animus_app;
 

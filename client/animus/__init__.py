@@ -26,6 +26,11 @@ from .errors import (
     ProviderError,
     SchemaNotDeployed,
     SchemaOutdated,
+    SetupError,
+    WaitTimeout,
+    WorkDead,
+    WorkFailed,
+    WorkWasCancelled,
 )
 from .models import (
     HybridMatch,
@@ -36,15 +41,26 @@ from .models import (
     NewWorkItem,
     SubmitResult,
     WorkItem,
+    WorkResult,
 )
 
 if TYPE_CHECKING:
     from .local_embedder import LocalEmbedder
+    from .worker import ItemResult, Retry, TaskRegistry, Worker, WorkerStats
 
 __version__ = "0.1.0"
 
 
+_WORKER_EXPORTS = frozenset({"Worker", "TaskRegistry", "Retry", "WorkerStats", "ItemResult"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _WORKER_EXPORTS:
+        # The worker pulls in the telemetry and the task machinery: imported on first use, so
+        # ``import animus`` stays light for agents that only submit.
+        from . import worker
+
+        return getattr(worker, name)
     if name == "LocalEmbedder":
         from .embeddings import local_embedder_class
 
@@ -65,6 +81,7 @@ __all__ = [
     "EmbeddingDimensionMismatch",
     "HybridMatch",
     "InvalidInput",
+    "ItemResult",
     "LocalEmbedder",
     "Memory",
     "MemoryFilters",
@@ -74,11 +91,21 @@ __all__ = [
     "NotFound",
     "OpenAIEmbedder",
     "ProviderError",
+    "Retry",
     "SchemaNotDeployed",
     "SchemaOutdated",
+    "SetupError",
     "SubmitResult",
+    "TaskRegistry",
     "TokenUsage",
+    "WaitTimeout",
+    "WorkDead",
+    "WorkFailed",
     "WorkItem",
+    "WorkResult",
+    "WorkWasCancelled",
+    "Worker",
+    "WorkerStats",
     "embedder_from_config",
     "init_connection",
 ]

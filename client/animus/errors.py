@@ -9,6 +9,7 @@ hint, detail and SQLSTATE, and is raised ``from`` the driver's exception.
 from __future__ import annotations
 
 import builtins
+from typing import Any
 
 import asyncpg
 
@@ -255,6 +256,38 @@ class QueueLayoutMismatch(InvalidInput):
     """AN036: the queue exists with another layout: unpartitioned, or other intervals."""
 
 
+class SetupError(AnimusError):
+    """The worker cannot run an item at all, whatever the item: a missing API key, model or
+    embedder. Raise it from a handler (or let an ImportError or ``ConfigError`` through): the
+    worker hands the item back without consuming an attempt, instead of failing it."""
+
+
+class MissingEmbedder(SetupError):
+    """A memory call needs an embedder, and neither the call nor the ``Db`` has one."""
+
+
+class WorkFailed(AnimusError):
+    """``Db.wait_for``: the awaited work ended without a result. ``result`` is its
+    ``WorkResult`` (state ``dead``, ``outcome_error`` the last error)."""
+
+    def __init__(self, message: str, result: Any) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class WorkDead(WorkFailed):
+    """``Db.wait_for``: the item was dead-lettered (its attempts were used up, or it was
+    deleted)."""
+
+
+class WorkWasCancelled(WorkFailed):
+    """``Db.wait_for``: the item was cancelled (``cancel_work``) before it completed."""
+
+
+class WaitTimeout(AnimusError, builtins.TimeoutError):
+    """``Db.wait_for``: the item was not settled within the timeout (it may still be)."""
+
+
 #: Exception class for each SQLSTATE the client maps exactly.
 SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN000": InvalidDeploySetting,
@@ -376,6 +409,7 @@ __all__ = [
     "InvalidScope",
     "InvalidStateTransition",
     "LeaseLost",
+    "MissingEmbedder",
     "NotFound",
     "PartmanMissing",
     "PermissionDenied",
@@ -387,12 +421,17 @@ __all__ = [
     "SchemaNotDeployed",
     "SchemaOutdated",
     "ScopeNotAllowed",
+    "SetupError",
     "TimeoutError",
     "UnknownFilterKey",
     "UnknownQueue",
     "UnknownSchedule",
     "UnknownWorkItem",
+    "WaitTimeout",
     "WorkCancelled",
+    "WorkDead",
+    "WorkFailed",
+    "WorkWasCancelled",
     "error_class",
     "map_db_error",
 ]

@@ -9,7 +9,13 @@ from typing import Any, TypeVar
 from . import sql
 from .chunking import DEFAULT_MAX_TOKENS, DEFAULT_OVERLAP, Chunk, split_document
 from .embeddings import Embedder, traced_embed
-from .errors import AnimusError, EmbeddingDimensionMismatch, InvalidArgument, InvalidEmbedding
+from .errors import (
+    AnimusError,
+    EmbeddingDimensionMismatch,
+    InvalidArgument,
+    InvalidEmbedding,
+    MissingEmbedder,
+)
 from .models import HybridMatch, Memory, MemoryFilters, MemoryMatch, NewMemory
 
 Filters = MemoryFilters | Mapping[str, Any] | None
@@ -360,7 +366,7 @@ class MemoryCalls(sql.SqlCaller):
     def _embedder(self, embedder: Embedder | None) -> Embedder:
         chosen = embedder or self.embedder
         if chosen is None:
-            raise AnimusError(
+            raise MissingEmbedder(
                 "no embedder: pass one to this call or to Db.connect(..., embedder=...)"
             )
         return chosen

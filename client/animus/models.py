@@ -81,6 +81,33 @@ class CompleteResult(_Row):
     sqlstate: str | None = None
 
 
+class WorkResult(_Row):
+    """``animus.work_result``: what became of a submission (``Db.work_result``,
+    ``Db.wait_for``).
+
+    ``work_id`` is the id asked about, ``resolved_id`` the item that carries the work (the
+    same, or the item the submission was merged into). ``state`` is ``queued`` or ``running``
+    until it is settled, then ``completed`` (``outcome_data``) or ``dead`` (``outcome_error``;
+    ``cancelled`` says whether ``cancel_work`` ended it).
+    """
+
+    work_id: UUID
+    resolved_id: UUID | None
+    state: str
+    outcome_data: Any = None
+    outcome_error: str | None = None
+    outcome_ms: int | None = None
+    attempts: int | None = None
+    max_attempts: int | None = None
+    cancelled: bool = False
+    resolved_at: datetime | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Whether the work is over (completed or dead): waiting longer changes nothing."""
+        return self.state not in ("queued", "running")
+
+
 class MemoryMatch(_Row):
     """``animus.memory_match``: one memory found by ``search_memory`` (score = cosine)."""
 
@@ -193,4 +220,5 @@ __all__ = [
     "SubmitResult",
     "WorkCompletion",
     "WorkItem",
+    "WorkResult",
 ]

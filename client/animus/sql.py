@@ -68,6 +68,17 @@ FAIL_WORK = """SELECT animus.fail_work(
     work_id => $1::uuid, error => $2::text, retry_delay_seconds => $3::integer,
     lease => $4::integer)"""
 
+#: Hand a running item back without consuming an attempt (the worker cannot run it).
+RELEASE_WORK = """SELECT animus.release_work(
+    work_id => $1::uuid, reason => $2::text, delay_seconds => $3::integer, lease => $4::integer)"""
+
+#: The outcome of a submission, following merges (animus.work_result).
+WORK_RESULT = "SELECT * FROM animus.work_result(work_id => $1::uuid)"
+
+SET_WORK_TYPE_POLICY = """SELECT animus.set_work_type_policy(
+    work_type => $1::text, max_attempts => $2::integer, retry_base_seconds => $3::integer,
+    retry_cap_seconds => $4::integer)"""
+
 EXTEND_WORK = """SELECT animus.extend_work(
     work_id => $1::uuid, vt_seconds => $2::integer, lease => $3::integer)"""
 
@@ -87,6 +98,10 @@ REQUEUE_DEAD = """SELECT * FROM animus.requeue_dead(
 #: The channel submit_work and submit_work_batch NOTIFY (payload: the queue name) when they
 #: queue a ready item; workers LISTEN on it.
 WORK_CHANNEL = "animus_work"
+
+#: The channel the work_items_settled trigger NOTIFYs (payload: the item id) when an item
+#: becomes completed or dead; ``Db.wait_for`` LISTENs on it.
+SETTLED_CHANNEL = "animus_settled"
 
 # --- operator reads (views and functions granted to animus_ops) ---------------------------------
 
@@ -124,6 +139,10 @@ WORK_ITEM = """SELECT id, queue_name, work_type, dedup_key, source, trigger_info
     outcome_ms, parent_id, merged_into, pgmq_msg_id AS msg_id, traceparent, created_at,
     updated_at, resolved_at
 FROM animus.work_items WHERE id = $1::uuid"""
+
+#: An item's attempt history (animus.work_attempts), oldest first.
+WORK_ATTEMPTS = """SELECT attempt, kind, error, at FROM animus.work_attempts
+WHERE work_id = $1::uuid ORDER BY id"""
 
 MEMORY_OVERVIEW = (
     "SELECT * FROM animus.memory_overview ORDER BY scope, memory_type, embedding_model"
@@ -268,12 +287,15 @@ __all__ = [
     "PURGE",
     "READ_WORK",
     "RECONCILE",
+    "RELEASE_WORK",
     "REQUEUE_DEAD",
     "SCHEDULE_WORK",
     "SEARCH_MEMORY",
+    "SETTLED_CHANNEL",
     "SET_EMBEDDINGS",
     "SET_EMBEDDING_DIM",
     "SET_QUEUE_POLICY",
+    "SET_WORK_TYPE_POLICY",
     "STORE_DOCUMENT",
     "STORE_MEMORIES",
     "STORE_MEMORY",
@@ -281,6 +303,8 @@ __all__ = [
     "SUBMIT_WORK_BATCH",
     "UNSCHEDULE_WORK",
     "UPDATE_MEMORY",
+    "WORK_ATTEMPTS",
+    "WORK_RESULT",
     "FetchMethod",
     "SqlCaller",
     "hybrid_search_tuned",

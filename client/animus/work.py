@@ -7,14 +7,32 @@ with telemetry off those are shared no-op objects.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import builtins
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from . import sql
-from .errors import InvalidStateTransition, LeaseLost, UnknownWorkItem, WorkCancelled
-from .models import CompleteResult, NewWorkItem, SubmitResult, WorkCompletion, WorkItem
+from .errors import (
+    InvalidStateTransition,
+    LeaseLost,
+    UnknownWorkItem,
+    WaitTimeout,
+    WorkCancelled,
+    WorkDead,
+    WorkWasCancelled,
+)
+from .models import (
+    CompleteResult,
+    NewWorkItem,
+    SubmitResult,
+    WorkCompletion,
+    WorkItem,
+    WorkResult,
+)
 from .telemetry.wiring import WorkTelemetry
 
 
@@ -23,6 +41,8 @@ class WorkCalls(sql.SqlCaller):
 
     #: The work spans and the unsettled deliveries of this client (set by ``Db``).
     _work_telemetry: WorkTelemetry
+    #: The pool or connection statements go to (set by ``Db``); ``wait_for`` listens on it.
+    _executor: Any
 
     async def create_queue(
         self,
@@ -208,6 +228,120 @@ class WorkCalls(sql.SqlCaller):
             telemetry.settled(span, state, work_id)
         return state
 
+    async def release(
+        self,
+        work: WorkItem | UUID,
+        reason: str,
+        delay_seconds: int = 0,
+        *,
+        lease: int | None = None,
+    ) -> str:
+        """Hand a running item back without consuming an attempt (``animus.release_work``):
+        the worker cannot run it (no handler for its type, a setup error). It is queued again
+        after ``delay_seconds``; ``reason`` goes to ``outcome_error`` and the attempt history.
+        The lease works as in :meth:`complete`."""
+        work_id, lease = _id_and_lease(work, lease)
+        telemetry = self._work_telemetry
+        with telemetry.settle("release", work_id) as span:
+            state: str = await self._send(
+                "fetchval", sql.RELEASE_WORK, work_id, reason, delay_seconds, lease
+            )
+            telemetry.settled(span, state, work_id)
+        return state
+
+    async def work_result(self, work_id: UUID) -> WorkResult:
+        """What became of a submission (``animus.work_result``), following a merge to the
+        item that absorbed it. ``UnknownWorkItem`` for an unknown id."""
+        return WorkResult.from_record(await self._send("fetchrow", sql.WORK_RESULT, work_id))
+
+    async def wait_for(
+        self,
+        work_id: UUID,
+        timeout: float | None = None,  # noqa: ASYNC109 - raises WaitTimeout, naming the state
+        *,
+        poll_interval: float = 5.0,
+    ) -> WorkResult:
+        """Wait until the submission ``work_id`` is settled and return its result.
+
+        Follows merges (the result is the absorbing item's). Raises ``WorkDead`` when the item
+        was dead-lettered, ``WorkWasCancelled`` when it was cancelled (both carry the
+        ``WorkResult`` as ``.result``), ``WaitTimeout`` after ``timeout`` seconds (None: wait
+        for ever), ``UnknownWorkItem`` for an unknown id. It wakes on the ``animus_settled``
+        notification the database sends when an item is settled; it also checks every
+        ``poll_interval`` seconds, in case the notification was missed (a dropped LISTEN
+        connection).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        wake = asyncio.Event()
+        watched: set[str] = set()
+
+        def on_settled(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+            if payload in watched:
+                wake.set()
+
+        async with self._listening(sql.SETTLED_CHANNEL, on_settled):
+            while True:
+                # Read after LISTEN: a settle between the two is seen by the read or notified.
+                wake.clear()
+                result = await self.work_result(work_id)
+                if result.resolved_id is not None:
+                    watched.add(str(result.resolved_id))
+                if result.settled:
+                    return _settled_or_raise(result)
+                left = poll_interval if deadline is None else deadline - loop.time()
+                if left <= 0:
+                    raise WaitTimeout(
+                        f"work item {work_id} is still {result.state} after {timeout} s"
+                    )
+                with contextlib.suppress(builtins.TimeoutError):
+                    await asyncio.wait_for(wake.wait(), min(left, poll_interval))
+
+    @contextlib.asynccontextmanager
+    async def _listening(
+        self, channel: str, callback: Callable[[Any, int, str, str], None]
+    ) -> AsyncIterator[None]:
+        """LISTEN on ``channel`` on a connection of its own while inside (the single connection
+        when the Db wraps one); without a connection to listen on, polling alone serves."""
+        executor = self._executor
+        conn: Any = None
+        try:
+            conn = await executor.acquire() if hasattr(executor, "acquire") else executor
+            await conn.add_listener(channel, callback)
+        except Exception:  # the poll still serves
+            if conn is not None and conn is not executor:
+                await executor.release(conn)
+            conn = None
+        try:
+            yield
+        finally:
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    if not conn.is_closed():
+                        await conn.remove_listener(channel, callback)
+                if conn is not executor:
+                    with contextlib.suppress(Exception):
+                        await executor.release(conn)
+
+    async def set_work_type_policy(
+        self,
+        work_type: str,
+        max_attempts: int | None = None,
+        retry_base_seconds: int | None = None,
+        retry_cap_seconds: int = 3600,
+    ) -> None:
+        """Set a work type's retry policy (``animus.work_type_policies``), which ``fail_work``
+        applies before the queue's; ``max_attempts`` and ``retry_base_seconds`` both None remove
+        it."""
+        await self._send(
+            "execute",
+            sql.SET_WORK_TYPE_POLICY,
+            work_type,
+            max_attempts,
+            retry_base_seconds,
+            retry_cap_seconds,
+        )
+
     async def extend(
         self, work: WorkItem | UUID, vt_seconds: int, *, lease: int | None = None
     ) -> datetime:
@@ -349,10 +483,25 @@ class WorkCalls(sql.SqlCaller):
         record = await self._send("fetchrow", sql.WORK_ITEM, work_id)
         return None if record is None else dict(record)
 
+    async def work_attempts(self, work_id: UUID) -> list[dict[str, Any]]:
+        """Operator call: the item's attempt history (``animus.work_attempts``), oldest first:
+        ``attempt``, ``kind`` (``failed`` or ``handed_back``), ``error``, ``at``."""
+        return [dict(r) for r in await self._send("fetch", sql.WORK_ATTEMPTS, work_id)]
+
     async def work_provenance(self, work_id: UUID) -> list[dict[str, Any]]:
         """Operator call: the item, its parent, children and merged submissions, each with its
         ``relation``; an unknown id raises ``UnknownWorkItem``."""
         return [dict(r) for r in await self._send("fetch", sql.WORK_PROVENANCE, work_id)]
+
+
+def _settled_or_raise(result: WorkResult) -> WorkResult:
+    if result.state == "completed":
+        return result
+    if result.cancelled:
+        raise WorkWasCancelled(
+            f"work item {result.resolved_id} was cancelled: {result.outcome_error}", result
+        )
+    raise WorkDead(f"work item {result.resolved_id} is dead: {result.outcome_error}", result)
 
 
 def _id_and_lease(work: WorkItem | UUID, lease: int | None) -> tuple[UUID, int | None]:

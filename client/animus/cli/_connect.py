@@ -106,11 +106,12 @@ def make_embedder(kind: str, url: str, dimensions: int, model: str | None = None
     return local_embedder_class()()
 
 
-async def connect(args: argparse.Namespace, *, embedder: bool = False) -> Db:
-    """Connect with the health check; with ``embedder``, also check its dimension."""
+async def connect(args: argparse.Namespace, *, embedder: bool = False, max_size: int = 2) -> Db:
+    """Connect with the health check; with ``embedder``, also check its dimension.
+    ``max_size``: the pool's connections (a worker needs more than a one-shot command)."""
     target = resolve_target(args)
     with cluster_errors(target):
-        db = await Db.connect(target.url, min_size=1, max_size=2)
+        db = await Db.connect(target.url, min_size=1, max_size=max_size)
     if embedder:
         try:
             db.embedder = make_embedder(

@@ -14,7 +14,7 @@ from ..db import Db
 from ..models import NewWorkItem
 from ._args import add_command, add_group, json_object, opt, uuid_arg
 from ._connect import connect
-from ._errors import EXIT_OK, UsageError
+from ._errors import EXIT_ERROR, EXIT_OK, UsageError
 from ._output import Output
 
 SUBMIT_COLUMNS = ("work_id", "status", "merged_into", "msg_id")
@@ -176,16 +176,35 @@ async def show(args: argparse.Namespace, out: Output) -> int:
         # work_provenance raises AN003 (exit 3) for an unknown id.
         provenance = await db.work_provenance(args.work_id)
         item = await db.work_item(args.work_id)
+        attempts = await db.work_attempts(args.work_id)
     assert item is not None, "work_provenance found the item"
     if out.as_json:
-        out.one({"item": item, "provenance": provenance})
+        out.one({"item": item, "attempts": attempts, "provenance": provenance})
         return EXIT_OK
     out.one(item)
+    if attempts:
+        print("\nattempts:", file=out.out)
+        out.rows(attempts, ("attempt", "kind", "at", "error"))
     print("\nprovenance:", file=out.out)
     out.rows(
         provenance,
         ("relation", "id", "source", "trigger_info", "state", "attempts", "created_at"),
     )
+    return EXIT_OK
+
+
+async def wait(args: argparse.Namespace, out: Output) -> int:
+    from ..errors import WorkFailed
+
+    async with await connect(args) as db:
+        try:
+            result = await db.wait_for(args.work_id, timeout=args.timeout)
+        except WorkFailed as exc:
+            # The work ended without a result: show what is known, and exit 1.
+            out.one(exc.result.model_dump())
+            print(f"error: {exc.message}", file=sys.stderr)
+            return EXIT_ERROR
+    out.one(result.model_dump())
     return EXIT_OK
 
 
@@ -228,20 +247,52 @@ async def _all_queues(db: Db) -> list[str]:
     return await db.queue_names()
 
 
+async def _default_embedder(args: argparse.Namespace, db: Db) -> None:
+    """Give a custom handler the default (local) embedder, as --embedder's help says, when it
+    can be made here; else run without one (a handler that needs it hands items back)."""
+    from ..errors import AnimusError
+    from ._connect import make_embedder
+
+    try:
+        db.embedder = make_embedder("local", "", await db.embedding_dim())
+        await db.check()
+    except (ImportError, AnimusError, OSError) as exc:
+        db.embedder = None
+        print(
+            f"worker: no embedder ({exc.__class__.__name__}: {str(exc).splitlines()[0]}); "
+            "handlers that store memories will hand their items back",
+            file=sys.stderr,
+        )
+
+
 async def run(args: argparse.Namespace, out: Output) -> int:
     from ..telemetry import TelemetryConfig, init_telemetry
-    from ..worker import Handler, HandlerError, ItemResult, Worker, load_handler, remember
+    from ..worker import (
+        Handler,
+        HandlerError,
+        ItemResult,
+        TaskRegistry,
+        Worker,
+        load_target,
+        remember,
+    )
 
-    handler: Handler = remember
+    handler: Handler | None = remember
+    tasks: TaskRegistry | None = None
     if args.handler:
         try:
-            handler = load_handler(args.handler)
+            target = load_target(args.handler)
         except HandlerError as exc:
             raise UsageError(
                 f"--handler: {exc}",
-                hint="pass module:function of a def or async def handler(db, item) that this "
-                "Python can import (the working directory is on the path)",
+                hint="pass module:name of a def or async def handler(db, item), or of an "
+                "animus.TaskRegistry, that this Python can import (the working directory is on "
+                "the path)",
             ) from exc
+        if isinstance(target, TaskRegistry):
+            handler, tasks = None, target
+        else:
+            handler = target
     for name in ("concurrency", "vt"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name} must be at least 1")
@@ -274,7 +325,11 @@ async def run(args: argparse.Namespace, out: Output) -> int:
 
     try:
         wants_embedder = handler is remember or opt(args, "embedder") is not None
-        async with await connect(args, embedder=wants_embedder) as db:
+        # Reads, settles and heartbeats share the pool, and LISTEN holds one connection.
+        pool_size = min(args.concurrency, 8) + 2
+        async with await connect(args, embedder=wants_embedder, max_size=pool_size) as db:
+            if not wants_embedder:
+                await _default_embedder(args, db)
             queues = list(args.queues) or await _all_queues(db)
             if not queues:
                 raise UsageError(
@@ -285,6 +340,7 @@ async def run(args: argparse.Namespace, out: Output) -> int:
                 db,
                 queues,
                 handler,
+                tasks=tasks,
                 vt_seconds=args.vt,
                 concurrency=args.concurrency,
                 batch_size=args.batch,
@@ -310,6 +366,8 @@ async def run(args: argparse.Namespace, out: Output) -> int:
                     (stats.lost, "lost their lease"),
                     (stats.cancelled, "cancelled"),
                     (stats.handed_back, "handed back"),
+                    (stats.released, "handed back without an attempt (setup error)"),
+                    (stats.refused, "of the failed refused by the database"),
                 )
                 if n
             )
@@ -442,6 +500,24 @@ def configure_work_parser(groups: Any) -> None:
     )
     show_cmd.add_argument("work_id", type=uuid_arg, help="the item's id")
 
+    wait_cmd = add_command(
+        cmds,
+        "wait",
+        "wait for an item's result (following a merge to the item that absorbed it)",
+        wait,
+        description="Wait until the item is settled, woken by the database's notification "
+        "(animus_settled), and print its result (animus.work_result): exit 0 when it "
+        "completed, 1 when it is dead or was cancelled (the result is printed, the error on "
+        "stderr) or when --timeout runs out first.",
+    )
+    wait_cmd.add_argument("work_id", type=uuid_arg, help="the id submit returned")
+    wait_cmd.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="give up after this many seconds (default: wait for ever)",
+    )
+
     requeue = add_command(
         cmds,
         "requeue-dead",
@@ -554,9 +630,9 @@ def configure_work_parser(groups: Any) -> None:
     run_cmd.add_argument(
         "--handler",
         metavar="MODULE:FUNCTION",
-        help="def or async def handler(db, item) -> dict | None, importable from the working "
-        "directory (default: animus.worker:remember); db.embedder is set when --embedder is "
-        "given",
+        help="def or async def handler(db, item) -> dict | None, or an animus.TaskRegistry "
+        "(a handler per work type), importable from the working directory (default: "
+        "animus.worker:remember); db.embedder is the --embedder (default local, when it loads)",
     )
     run_cmd.add_argument("--concurrency", type=int, default=1, help="handlers at once (default 1)")
     run_cmd.add_argument(
