@@ -59,7 +59,7 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "function_cancel_work": 1,
         "function_set_queue_policy": 1,
         "function_reconcile": 2,
-        "function_purge": 1,
+        "function_purge": 2,
         "function_schedule_work": 2,
         "function_store_memory": 3,
         "function_store_memories": 4,
