@@ -1,15 +1,27 @@
 -- Deploy animus:function_bind_scope to pg
+-- Reworked: role_name is text, not name. A name argument is converted before the function runs:
+-- a bound parameter over 63 bytes failed with 42622 (identifier too long), and a literal was cut
+-- silently to 63 bytes, which could name another role. As text, the function sees the whole
+-- value and refuses a name no role can have (over 63 bytes) with AN008, like an unknown role.
+-- Callers that pass a name still resolve here (name converts to text implicitly).
 -- Operators bind an agent's role to the scopes it may use. A role with no binding may use any
 -- scope: removing a role's last binding frees it, so unbind before you drop a tenant only when
 -- the role itself goes too.
 BEGIN;
 
-CREATE FUNCTION animus.bind_scope(role_name name, scope text)
+DROP FUNCTION animus.bind_scope(name, text);
+DROP FUNCTION animus.unbind_scope(name, text);
+
+CREATE FUNCTION animus.bind_scope(role_name text, scope text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF octet_length(bind_scope.role_name) > 63 THEN
+        RAISE EXCEPTION 'role name of % bytes is over PostgreSQL''s 63-byte limit: no role has it', octet_length(bind_scope.role_name)
+            USING ERRCODE = 'AN008', HINT = 'Name an existing role (SELECT rolname FROM pg_roles).';
+    END IF;
     IF bind_scope.role_name IS NULL
        OR NOT EXISTS (SELECT FROM pg_catalog.pg_roles AS r WHERE r.rolname = bind_scope.role_name) THEN
         RAISE EXCEPTION 'no role named %', coalesce(quote_ident(bind_scope.role_name), 'NULL')
@@ -27,14 +39,14 @@ BEGIN
     RETURN FOUND;
 END
 $$;
-COMMENT ON FUNCTION animus.bind_scope(name, text) IS
+COMMENT ON FUNCTION animus.bind_scope(text, text) IS
     'Operators: allow role_name to use scope in the memory functions; once a role has a binding, '
     'every other scope is refused with AN027 (for the login role and for SET ROLE alike). '
-    'Returns true when the binding is new. Raises AN008 (no such role), AN026 (bad scope).';
-REVOKE EXECUTE ON FUNCTION animus.bind_scope(name, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION animus.bind_scope(name, text) TO animus_ops;
+    'Returns true when the binding is new. Raises AN008 (no such role, or a name over 63 bytes), AN026 (bad scope).';
+REVOKE EXECUTE ON FUNCTION animus.bind_scope(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.bind_scope(text, text) TO animus_ops;
 
-CREATE FUNCTION animus.unbind_scope(role_name name, scope text DEFAULT NULL)
+CREATE FUNCTION animus.unbind_scope(role_name text, scope text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -42,6 +54,10 @@ AS $$
 DECLARE
     removed bigint;
 BEGIN
+    IF octet_length(unbind_scope.role_name) > 63 THEN
+        RAISE EXCEPTION 'role name of % bytes is over PostgreSQL''s 63-byte limit: no role has it', octet_length(unbind_scope.role_name)
+            USING ERRCODE = 'AN008', HINT = 'Name a bound role (SELECT role_name FROM animus.scope_bindings).';
+    END IF;
     DELETE FROM animus.scope_bindings AS b
     WHERE b.role_name = unbind_scope.role_name
       AND (unbind_scope.scope IS NULL OR b.scope = unbind_scope.scope);
@@ -49,11 +65,11 @@ BEGIN
     RETURN removed;
 END
 $$;
-COMMENT ON FUNCTION animus.unbind_scope(name, text) IS
+COMMENT ON FUNCTION animus.unbind_scope(text, text) IS
     'Operators: remove role_name''s binding to scope (every binding of the role when scope is '
     'NULL) and return how many. A role left without bindings may use every scope again. '
-    'Raises nothing of its own.';
-REVOKE EXECUTE ON FUNCTION animus.unbind_scope(name, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION animus.unbind_scope(name, text) TO animus_ops;
+    'Raises AN008 for a role name over 63 bytes.';
+REVOKE EXECUTE ON FUNCTION animus.unbind_scope(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.unbind_scope(text, text) TO animus_ops;
 
 COMMIT;

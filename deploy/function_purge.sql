@@ -1,4 +1,10 @@
 -- Deploy animus:function_purge to pg
+-- Reworked: an older_than that is infinite (PostgreSQL 17 parses 'infinity' as an interval) or
+-- so long that now() - older_than leaves the timestamp range is AN008, like a negative one. On
+-- PostgreSQL 15 'infinity' is no interval at all: the literal fails to parse (22007) before
+-- purge runs, so purge(text) takes a literal first (an unknown literal resolves to the text
+-- overload), parses it, and hands the interval to purge(interval); its older_than has no
+-- default, so purge() still resolves to the interval form alone.
 -- Retention. pgmq's archive tables and the terminal work items grow without bound otherwise.
 -- Bounded: at most max_items archive rows and max_items items per call, so one call is one
 -- short transaction; an operator (or a schedule) repeats it until it reports less than that.
@@ -9,7 +15,7 @@
 -- the same rule, their ancestors and descendants.
 BEGIN;
 
-CREATE FUNCTION animus.purge(older_than interval DEFAULT '7 days', max_items integer DEFAULT 10000,
+CREATE OR REPLACE FUNCTION animus.purge(older_than interval DEFAULT '7 days', max_items integer DEFAULT 10000,
                              queue_name text DEFAULT NULL)
     RETURNS TABLE (reconciled bigint, messages_deleted bigint, items_deleted bigint)
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -23,8 +29,8 @@ DECLARE
     n bigint;
     budget bigint;
 BEGIN
-    IF purge.older_than IS NULL OR purge.older_than < interval '0' THEN
-        RAISE EXCEPTION 'older_than must be a non-negative interval, got %', coalesce(purge.older_than::text, 'NULL')
+    IF purge.older_than IS NULL OR purge.older_than < interval '0' OR NOT isfinite(purge.older_than) THEN
+        RAISE EXCEPTION 'older_than must be a finite, non-negative interval, got %', coalesce(purge.older_than::text, 'NULL')
             USING ERRCODE = 'AN008', HINT = 'For example ''7 days'' (the default).';
     END IF;
     IF purge.max_items IS NULL OR purge.max_items NOT BETWEEN 1 AND 100000 THEN
@@ -34,7 +40,12 @@ BEGIN
     IF purge.queue_name IS NOT NULL THEN
         PERFORM animus._check_queue(purge.queue_name);
     END IF;
-    cutoff := now() - purge.older_than;
+    BEGIN
+        cutoff := now() - purge.older_than;
+    EXCEPTION WHEN datetime_field_overflow THEN
+        RAISE EXCEPTION 'older_than % reaches before the earliest timestamp', purge.older_than
+            USING ERRCODE = 'AN008', HINT = 'Keep it within a few thousand years, e.g. ''100 years''.';
+    END;
 
     -- First settle items whose message is gone, so that dropping archive rows below cannot turn
     -- an "archived outside animus" item into a "deleted" one.
@@ -93,9 +104,33 @@ COMMENT ON FUNCTION animus.purge(interval, integer, text) IS
     'it, at most max_items (default 10000) of each per call: repeat until less is reported. An item stays '
     'while anything references it (a child, a merged submission) or it references an item that is not '
     'purgeable, so provenance trees with a live or recent item stay whole. One queue, or all (NULL). '
-    'Returns the counts. Errors: AN001 invalid queue name, AN002 unknown queue, AN008 negative or NULL '
-    'older_than, max_items outside 1..100000.';
+    'Returns the counts. Errors: AN001 invalid queue name, AN002 unknown queue, AN008 negative, infinite, '
+    'out-of-range or NULL older_than, max_items outside 1..100000.';
 REVOKE EXECUTE ON FUNCTION animus.purge(interval, integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION animus.purge(interval, integer, text) TO animus_ops;
+
+CREATE FUNCTION animus.purge(older_than text, max_items integer DEFAULT 10000, queue_name text DEFAULT NULL)
+    RETURNS TABLE (reconciled bigint, messages_deleted bigint, items_deleted bigint)
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    window_ interval;
+BEGIN
+    BEGIN
+        window_ := purge.older_than::interval;
+    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+        RAISE EXCEPTION 'older_than % is not a finite interval', quote_literal(left(purge.older_than, 80))
+            USING ERRCODE = 'AN008', HINT = 'For example ''7 days'' (the default) or ''12 hours''.';
+    END;
+    RETURN QUERY SELECT * FROM animus.purge(window_, purge.max_items, purge.queue_name);
+END
+$$;
+COMMENT ON FUNCTION animus.purge(text, integer, text) IS
+    'purge(interval, ...) for an older_than written as text (what a literal such as ''7 days'' resolves to): '
+    'parsed, then the same retention. Errors: those of purge(interval, ...), and AN008 for text that is no '
+    'finite interval (''infinity'', ''soon'').';
+REVOKE EXECUTE ON FUNCTION animus.purge(text, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.purge(text, integer, text) TO animus_ops;
 
 COMMIT;

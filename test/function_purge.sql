@@ -1,6 +1,6 @@
 -- pgTAP: animus.purge, retention of archived messages and terminal items.
 BEGIN;
-SELECT plan(11);
+SELECT plan(17);
 
 SELECT animus.create_queue('pgtap_purge');
 -- done: completed long ago (its archive row too); recent: completed just now.
@@ -47,6 +47,17 @@ SELECT results_eq($$SELECT items_deleted FROM animus.purge('7 days', queue_name 
 
 SELECT throws_ok($$SELECT * FROM animus.purge('-1 day')$$, 'AN008', NULL, 'a negative window is AN008');
 SELECT throws_ok($$SELECT * FROM animus.purge(max_items => 0)$$, 'AN008', NULL, 'max_items 0 is AN008');
+-- No internal SQLSTATE leaks for a window that is no finite interval (22007 or 22008 before).
+SELECT throws_ok($$SELECT * FROM animus.purge('infinity')$$, 'AN008', NULL, '''infinity'' is AN008, not 22007');
+SELECT throws_ok($$SELECT * FROM animus.purge(older_than => 'soon', queue_name => 'pgtap_purge')$$, 'AN008', NULL,
+    'text that is no interval is AN008');
+SELECT throws_ok($$SELECT * FROM animus.purge('100000000 years')$$, 'AN008', NULL,
+    'a window reaching before the earliest timestamp is AN008, not 22008');
+SELECT throws_ok($$SELECT * FROM animus.purge(NULL)$$, 'AN008', NULL, 'NULL is AN008 (through the text form)');
+SELECT results_eq($$SELECT items_deleted FROM animus.purge('7 days'::text, 10, 'pgtap_purge')$$, $$VALUES (0::bigint)$$,
+    'purge(text) runs the same retention');
+SELECT is((SELECT count(*)::int FROM pg_proc p WHERE p.proname = 'purge' AND p.pronamespace = 'animus'::regnamespace
+             AND p.pronargdefaults = p.pronargs), 1, 'only purge(interval, ...) has every argument defaulted: purge() is not ambiguous');
 
 SELECT * FROM finish();
 ROLLBACK;

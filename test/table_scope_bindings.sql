@@ -2,15 +2,16 @@
 -- writes only there, from psql, through SET ROLE and through a session of its own. Own roles
 -- and scopes (ts_bind_*, ts/bind-*); the whole file rolls back.
 BEGIN;
-SELECT plan(27);
+SELECT plan(31);
 
 SELECT has_table('animus', 'scope_bindings', 'animus.scope_bindings exists');
-SELECT has_function('animus', 'bind_scope', ARRAY['name', 'text'], 'animus.bind_scope exists');
-SELECT has_function('animus', 'unbind_scope', ARRAY['name', 'text'], 'animus.unbind_scope exists');
-SELECT is_definer('animus', 'bind_scope', ARRAY['name', 'text'], 'bind_scope is security definer');
+SELECT has_function('animus', 'bind_scope', ARRAY['text', 'text'], 'animus.bind_scope exists');
+SELECT has_function('animus', 'unbind_scope', ARRAY['text', 'text'], 'animus.unbind_scope exists');
+SELECT is_definer('animus', 'bind_scope', ARRAY['text', 'text'], 'bind_scope is security definer');
 
 CREATE ROLE ts_bind_acme NOLOGIN IN ROLE animus_app;
 CREATE ROLE ts_bind_free NOLOGIN IN ROLE animus_app;
+DO $$ BEGIN EXECUTE format('CREATE ROLE %I NOLOGIN', 'ts_bind_acme' || repeat('x', 51)); END $$;  -- 63 bytes
 SELECT animus.store_memory('acme note', 'ts_bind', '[1,0,0]', scope => 'ts/bind-acme') AS acme_id \gset
 SELECT animus.store_memory('globex note', 'ts_bind', '[1,0,0]', scope => 'ts/bind-globex') AS globex_id \gset
 
@@ -19,6 +20,14 @@ SELECT is(animus.bind_scope('ts_bind_acme', 'ts/bind-acme'), true, 'animus_ops b
 SELECT is(animus.bind_scope('ts_bind_acme', 'ts/bind-acme'), false, 'binding again changes nothing');
 SELECT throws_ok($$SELECT animus.bind_scope('ts_bind_nobody', 'ts/x')$$, 'AN008', NULL, 'an unknown role');
 SELECT throws_ok($$SELECT animus.bind_scope('ts_bind_acme', 'two words')$$, 'AN026', NULL, 'a bad scope');
+-- A name over 63 bytes: AN008 (it was 42622 for a bound parameter, and a literal was cut to
+-- 63 bytes, which named another role).
+SELECT throws_ok(format('SELECT animus.bind_scope(%L, %L)', repeat('r', 10 * 1024 * 1024), 'ts/x'), 'AN008', NULL,
+    'a 10 MB role name is AN008');
+SELECT throws_ok(format('SELECT animus.bind_scope(%L, %L)', 'ts_bind_acme' || repeat('x', 51) || 'y', 'ts/x'), 'AN008', NULL,
+    'a 64-byte name is AN008, not the role its first 63 bytes name');
+SELECT throws_ok(format('SELECT animus.unbind_scope(%L)', repeat('r', 64)), 'AN008', NULL, 'unbind_scope too');
+SELECT is(animus.unbind_scope('ts_bind_nobody'), 0::bigint, 'unbind_scope of an unbound role removes nothing');
 RESET ROLE;
 
 -- The bound role, as an operator sees it with SET ROLE.

@@ -150,6 +150,11 @@ class UnknownSchedule(NotFound):
     """AN019: no schedule has that name."""
 
 
+class ScheduleNotOwned(PermissionDenied):
+    """AN050: the schedule belongs to another role; only its owner (or a member of it) and the
+    owner of the animus schema may replace, pause or remove it. Nothing was changed."""
+
+
 class InvalidParams(InvalidInput):
     """AN005: ``params`` is not a JSON object."""
 
@@ -320,6 +325,7 @@ SQLSTATE_ERRORS: dict[str, type[DatabaseError]] = {
     "AN036": QueueLayoutMismatch,
     "AN038": InvalidPartitionCount,
     "AN039": MemoryLayoutMismatch,
+    "AN050": ScheduleNotOwned,
     "40001": RetryableError,
     "40P01": RetryableError,
     "22P05": InvalidInput,  # untranslatable_character: U+0000 in JSON, which jsonb cannot hold
@@ -418,6 +424,7 @@ __all__ = [
     "QueueLayoutMismatch",
     "ReadOnlyDatabase",
     "RetryableError",
+    "ScheduleNotOwned",
     "SchemaNotDeployed",
     "SchemaOutdated",
     "ScopeNotAllowed",

@@ -119,7 +119,8 @@ SCHEDULE_WORK = """SELECT animus.schedule_work(
     max_attempts => $8::integer)"""
 
 LIST_SCHEDULES = """SELECT name, cron, queue_name, work_type, params, dedup_key, active, jobid,
-    last_run_at, last_status FROM animus.list_schedules() ORDER BY name"""
+    last_run_at, last_status, owner, last_failure_at, last_failure
+    FROM animus.list_schedules() ORDER BY name"""
 
 PAUSE_SCHEDULE = "SELECT animus.pause_schedule(name => $1::text, paused => $2::boolean)"
 

@@ -127,9 +127,9 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         text = capsys.readouterr().out
         assert text.startswith(f"usage: animus {' '.join(path)}"), text[:80]
         assert "exit codes:" in text and "--debug" in text
-        assert ("  --url URL" in text) == (path[0] != "db"), (
-            "db commands act on the embedded cluster"
-        )
+        # db backup and db restore act on any server (--url, DATABASE_URL, else the cluster).
+        any_server = path[0] != "db" or path[1] in ("backup", "restore")
+        assert ("  --url URL" in text) == any_server, "db commands act on the embedded cluster"
 
 
 @pytest.mark.unit

@@ -50,6 +50,17 @@ SELECT * FROM animus.store_memories(
     '[{"content": "vectors live in pgvector", "memory_type": "upg_note", "embedding": [0,0,1], "metadata": {"topic": "vector"}},
       {"content": "keywords use full text search", "memory_type": "upg_note", "embedding": [0,0.6,0.8]}]');
 
+-- A schedule as v0.2.0 and v0.3.0 stored it (test/upgrade/check_schedules.sql), written by hand:
+-- the upgrade databases have no pg_cron, and v0.1.0 has no schedules at all.
+DO $$
+BEGIN
+    IF to_regclass('animus.schedules') IS NOT NULL THEN
+        INSERT INTO animus.schedules (name, cron, queue_name, work_type, params, dedup_key, jobid)
+        VALUES ('upg_nightly', '@daily', 'upg_idle', 'upg_sched', '{"n": 1}', 'upg-nightly', 0);
+    END IF;
+END
+$$;
+
 DROP TABLE IF EXISTS public.upgrade_items, public.upgrade_memories;
 CREATE TABLE public.upgrade_items AS
 SELECT id, pgmq_msg_id, queue_name, work_type, dedup_key, source, trigger_info, params, priority, state,

@@ -20,6 +20,8 @@ LIST_COLUMNS = (
     "jobid",
     "last_run_at",
     "last_status",
+    "owner",
+    "last_failure",
 )
 
 
@@ -46,11 +48,21 @@ async def add(args: argparse.Namespace, out: Output) -> int:
 async def list_(args: argparse.Namespace, out: Output) -> int:
     async with await connect(args) as db:
         rows = await db.list_schedules()
-    if rows or out.as_json:
+    if out.as_json:
         out.rows(rows, LIST_COLUMNS)
+    elif rows:
+        # pg_cron's message is "ERROR: ..." then HINT and CONTEXT lines: the table shows the
+        # first line, --json all of it.
+        out.rows(
+            [{**r, "last_failure": _first_line(r["last_failure"])} for r in rows], LIST_COLUMNS
+        )
     else:
         out.line("no schedules (add one: animus schedule add NAME CRON QUEUE WORK_TYPE)")
     return EXIT_OK
+
+
+def _first_line(message: str | None) -> str | None:
+    return message.strip().splitlines()[0] if message and message.strip() else message
 
 
 async def _set_paused(args: argparse.Namespace, out: Output, paused: bool) -> int:
@@ -87,7 +99,9 @@ def configure_schedule_parser(groups: Any) -> None:
         "Schedules submit work on a cron schedule through pg_cron (animus.schedule_work): "
         "each run calls submit_work, so with a --dedup-key a schedule never piles up items "
         "while workers are down. They need pg_cron in the database (script/db start sets it "
-        'up) and the animus_ops role (or the owner). See docs/queue.md, "Schedules".',
+        "up) and the animus_ops role. A schedule belongs to the role that added it: only that "
+        "role and the schema owner may replace, pause or remove it. "
+        'See docs/queue.md, "Schedules".',
     )
 
     add_cmd = add_command(
@@ -99,7 +113,8 @@ def configure_schedule_parser(groups: Any) -> None:
     add_cmd.add_argument("name", help="1-56 characters of [a-z0-9_-] (pg_cron job animus:NAME)")
     add_cmd.add_argument(
         "cron",
-        help="when: five cron fields ('0 * * * *' is hourly), @hourly, @daily, or '30 seconds'",
+        help="when: five cron fields ('0 * * * *' is hourly), @hourly, @daily; '30 seconds' "
+        "needs pg_cron 1.5 or later",
     )
     add_cmd.add_argument("queue", help="queue name (it must exist: animus work create-queue)")
     add_cmd.add_argument("work_type", help="what kind of work, e.g. summarize_inbox")
@@ -122,7 +137,8 @@ def configure_schedule_parser(groups: Any) -> None:
     add_command(
         cmds,
         "list",
-        "every schedule with its pg_cron job: active or paused, last run and its status",
+        "every schedule with its owner and pg_cron job: active or paused, last run and its "
+        "status, the last failure's message",
         list_,
     )
     for name, handler, text in (
