@@ -7,14 +7,18 @@ import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..config import Config, database_url_from_env, normalize_database_url
-from ..db import Db
-from ..embeddings import Embedder, OpenAIEmbedder, local_embedder_class
+from ..database_url import database_url_from_env, normalize_database_url
 from ..errors import ConfigError, ConnectionError
 from . import _repo
 from ._args import opt
 from ._errors import UsageError
+
+if TYPE_CHECKING:
+    # The driver, the models and the embedders load when a command connects, not for --help.
+    from ..db import Db
+    from ..embeddings import Embedder
 
 #: The origin of the URL ``script/db url`` prints, the CLI's last resort.
 EMBEDDED = "the embedded cluster's URL"
@@ -93,7 +97,11 @@ def cluster_errors(target: Target) -> Iterator[None]:
 def make_embedder(kind: str, url: str, dimensions: int, model: str | None = None) -> Embedder:
     """The embedder for ``--embedder``; openai's dimension defaults to the database's, its
     model to ANIMUS_EMBEDDING_MODEL's unless ``model`` names one."""
+    from ..embeddings import OpenAIEmbedder, local_embedder_class
+
     if kind == "openai":
+        from ..config import Config
+
         config = Config(database_url=url)
         return OpenAIEmbedder(
             model or config.embedding_model,
@@ -108,6 +116,8 @@ def make_embedder(kind: str, url: str, dimensions: int, model: str | None = None
 
 async def connect(args: argparse.Namespace, *, embedder: bool = False) -> Db:
     """Connect with the health check; with ``embedder``, also check its dimension."""
+    from ..db import Db
+
     target = resolve_target(args)
     with cluster_errors(target):
         db = await Db.connect(target.url, min_size=1, max_size=2)

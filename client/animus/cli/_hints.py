@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 
 from ..errors import AnimusError, EmbeddingDimensionMismatch
-from ..reembed import dimension_change_hint
 
 
 def _unknown_queue(exc: AnimusError, args: argparse.Namespace) -> str | None:
@@ -46,6 +45,8 @@ def _dimension(exc: AnimusError, args: argparse.Namespace) -> str | None:
     # `sqitch deploy --set embedding_dim=N` does nothing to a deployed database; the path that
     # works is another embedder, or set_embedding_dim and a re-embed (every memory is kept).
     if isinstance(exc, EmbeddingDimensionMismatch) and exc.expected and exc.actual:
+        from ..reembed import dimension_change_hint
+
         return dimension_change_hint(exc.expected, exc.actual)
     return (
         "use an embedder that makes animus.embedding_dim() dimensions (--embedder local makes "

@@ -7,19 +7,23 @@ import os
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound
-from ..importer import ImportPlan, import_plan, load_import
-from ..memory import DEFAULT_SCOPE
-from ..models import MemoryFilters
-from ..reembed import MAX_BATCH
 from ._args import add_command, add_group, json_object, opt
 from ._connect import connect, make_embedder, resolve_target
 from ._errors import EXIT_OK, UsageError
 from ._output import Output, Progress
+
+if TYPE_CHECKING:
+    # pydantic, the chunker and the embedders load when a command runs, not for --help.
+    from ..importer import ImportPlan
+    from ..models import MemoryFilters
+
+#: animus.memory.DEFAULT_SCOPE and animus.reembed.MAX_BATCH, for the help texts without
+#: importing those modules (test_cli_unit checks that they agree).
+DEFAULT_SCOPE = "default"
+MAX_BATCH = 1000
 
 MATCH_COLUMNS = ("id", "score", "memory_type", "source", "content")
 
@@ -33,6 +37,10 @@ def _scope(args: argparse.Namespace) -> str:
 
 
 def _filters(args: argparse.Namespace) -> MemoryFilters:
+    from pydantic import ValidationError
+
+    from ..models import MemoryFilters
+
     types = args.memory_types
     try:
         return MemoryFilters(
@@ -123,6 +131,8 @@ def import_(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
     # Read and parse everything before connecting: a bad JSONL line stores nothing.
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
+    from ..importer import load_import
+
     plan = load_import(args.path, args.memory_type, args.source)
     for file, reason in plan.skipped:
         print(f"skipped {file}: {reason}", file=sys.stderr)
@@ -130,6 +140,8 @@ def import_(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
 
 
 async def _import(args: argparse.Namespace, out: Output, plan: ImportPlan) -> int:
+    from ..importer import import_plan
+
     async with await connect(args, embedder=True) as db:
         progress = Progress(plan.total, f"importing {args.path}")
         ids = await import_plan(

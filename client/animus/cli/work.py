@@ -8,14 +8,15 @@ import json
 import os
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..db import Db
-from ..models import NewWorkItem
 from ._args import add_command, add_group, json_object, opt, uuid_arg
 from ._connect import connect
 from ._errors import EXIT_OK, UsageError
 from ._output import Output
+
+if TYPE_CHECKING:
+    from ..db import Db
 
 SUBMIT_COLUMNS = ("work_id", "status", "merged_into", "msg_id")
 
@@ -106,6 +107,8 @@ async def reconcile(args: argparse.Namespace, out: Output) -> int:
 
 
 async def submit(args: argparse.Namespace, out: Output) -> int:
+    from ..models import NewWorkItem
+
     async with await connect(args) as db:
         if args.create_queue:
             await db.create_queue(args.queue)
