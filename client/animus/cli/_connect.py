@@ -67,7 +67,9 @@ def resolve_target(args: argparse.Namespace) -> Target:
         return Target.checked(embedded, EMBEDDED)
     raise UsageError(
         "no database: pass --url or set DATABASE_URL",
-        hint="inside an animus checkout the default is the embedded cluster (animus db url)",
+        hint="--url postgresql://USER:PASSWORD@HOST:PORT/DATABASE, or DATABASE_URL in the "
+        "environment or in ./.env; a new database gets the schema with: animus db deploy "
+        "--url URL",
     )
 
 
@@ -85,12 +87,13 @@ def cluster_errors(target: Target) -> Iterator[None]:
                 hint="start it: animus db start (or pass --url / set DATABASE_URL)",
             ) from exc
         if not target.embedded and exc.hint is None:
-            # Say where the URL came from: a .env copied from .env.example, or a stale
+            # Say where the URL came from: a copied .env, or a stale
             # DATABASE_URL, is the usual cause.
-            exc.hint = (
-                f"is PostgreSQL running, and is the URL from {target.origin} right? The "
-                "embedded cluster: animus db start, and animus db url prints its URL"
-            )
+            exc.hint = f"is PostgreSQL running, and is the URL from {target.origin} right?"
+            if _repo.find_root() is not None:
+                exc.hint += (
+                    " The embedded cluster: animus db start, and animus db url prints its URL"
+                )
         raise
 
 
