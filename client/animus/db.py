@@ -79,6 +79,7 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "table_memories_scope": 1,
         "view_memory_overview": 2,
         "function_reembed": 2,
+        "function_stored_documents": 1,
     }
 )
 

@@ -170,6 +170,10 @@ STORE_DOCUMENT = """SELECT id FROM animus.store_document(
 
 FORGET_DOCUMENT = "SELECT animus.forget_document(key => $1::text, scope => $2::text)"
 
+#: What a scope holds under document keys (chunk 0's metadata, the chunks' model), no vectors.
+STORED_DOCUMENTS = """SELECT key, chunks, memory_type, source, metadata, embedding_model, updated_at
+FROM animus.stored_documents(keys => $1::text[], scope => $2::text)"""
+
 #: hybrid_search's optional tuning arguments and their types, in signature order.
 HYBRID_TUNING: dict[str, str] = {
     "rrf_k": "integer",
@@ -274,6 +278,7 @@ __all__ = [
     "SET_EMBEDDINGS",
     "SET_EMBEDDING_DIM",
     "SET_QUEUE_POLICY",
+    "STORED_DOCUMENTS",
     "STORE_DOCUMENT",
     "STORE_MEMORIES",
     "STORE_MEMORY",

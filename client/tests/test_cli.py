@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -300,12 +301,13 @@ def test_memory_import_jsonl_and_markdown(database_url: str, tmp_path: Path) -> 
     jsonl.write_text("\n".join(json.dumps(x) for x in lines) + "\n\n", encoding="utf-8")
     proc = animus(
         "memory", "import", str(jsonl), "--type", memory_type, "--batch-size", "2", "--json",
-        url=database_url,
+        "--progress", url=database_url,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["imported"] == 6 and len(set(result["ids"])) == 6
-    assert "importing" in proc.stderr and "6/6 100%" in proc.stderr, "progress bar on stderr"
+    bar = proc.stderr.replace("\r", "\n").strip().splitlines()[-1]
+    assert bar.startswith("importing") and "1/1 files" in bar and "6 chunks" in bar, bar
     again = as_json("memory", "import", str(jsonl), "--type", memory_type, url=database_url)
     assert again["ids"] == result["ids"], "importing again stores nothing twice"
 
@@ -322,6 +324,7 @@ def test_memory_import_jsonl_and_markdown(database_url: str, tmp_path: Path) -> 
     assert by_source["a.md"]["metadata"] == {
         "path": "a.md", "title": "Alpha", "headings": ["Alpha"],
         "document": str(docs / "a.md"), "chunk": 0,
+        "content_sha256": hashlib.sha256(b"# Alpha\nThe alpha runbook.").hexdigest(),
     }  # fmt: skip
 
     bad = tmp_path / "bad.jsonl"

@@ -140,26 +140,109 @@ def import_(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
 
 
 async def _import(args: argparse.Namespace, out: Output, plan: ImportPlan) -> int:
-    from ..importer import import_plan
+    import asyncio
 
+    from ..importer import ImportResult, import_plan
+
+    result = ImportResult()
+    show = bool(args.progress) or sys.stderr.isatty()
     async with await connect(args, embedder=True) as db:
-        progress = Progress(plan.total, f"importing {args.path}")
-        ids = await import_plan(
-            db.scoped(_scope(args)), plan, args.batch_size, on_batch=progress.advance
-        )
-        if not plan.total:
-            progress.advance(0)
+        bar = _ImportBar(plan, f"importing {args.path}") if show else None
+        try:
+            await import_plan(db.scoped(_scope(args)), plan, args.batch_size, bar, result)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            # Ctrl-C: each document is stored whole or not at all, so say what is stored;
+            # the next run skips it (unchanged) and carries on with the rest.
+            if bar is not None:
+                bar.close()
+            print(
+                f"stopped: stored {_stored(result)} before the interrupt; run the same command "
+                "again to carry on (the documents stored are skipped, nothing is embedded twice)",
+                file=sys.stderr,
+            )
+            raise
+        if bar is not None:
+            bar.close()
     skipped = [{"file": f, "reason": r} for f, r in plan.skipped]
-    text = f"imported {len(ids)} memories from {args.path}"
+    text = f"imported {len(result.ids)} memories from {args.path}"
     if plan.documents:
-        text += f" ({len(plan.documents)} documents)"
+        text += (
+            f" ({len(plan.documents)} documents: {result.documents_stored} stored, "
+            f"{result.documents_unchanged} unchanged and skipped)"
+        )
     if skipped:
         text += f"; skipped {len(skipped)} files (listed above)"
     out.line(
         text,
-        {"imported": len(ids), "ids": ids, "documents": len(plan.documents), "skipped": skipped},
+        {
+            "imported": len(result.ids),
+            "ids": result.ids,
+            "documents": len(plan.documents),
+            "documents_stored": result.documents_stored,
+            "documents_unchanged": result.documents_unchanged,
+            "chunks_stored": result.chunks_stored,
+            "memories_stored": result.memories_stored,
+            "skipped": skipped,
+        },
     )
     return EXIT_OK
+
+
+def _stored(result: Any) -> str:
+    return (
+        f"{result.documents_stored} documents ({result.chunks_stored} chunks) and "
+        f"{result.memories_stored} JSONL memories ({result.documents_unchanged} documents were "
+        "unchanged)"
+    )
+
+
+class _ImportBar:
+    """The import's progress on stderr with tqdm: documents (and the JSONL file) as the bar,
+    chunks stored, their rate, and the documents skipped as unchanged."""
+
+    def __init__(self, plan: ImportPlan, label: str) -> None:
+        import time
+
+        from tqdm import tqdm
+
+        self._clock = time.monotonic
+        self._start = self._clock()
+        self._jsonl_left = len(plan.memories)
+        self.chunks = self.unchanged = 0
+        self.bar = tqdm(
+            total=plan.files,
+            desc=label,
+            unit="file",
+            file=sys.stderr,
+            dynamic_ncols=True,
+            mininterval=0.2,
+            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} files [{elapsed}<{remaining}{postfix}]",
+        )
+        self._postfix()
+
+    def document(self, doc: Any, chunks: int, unchanged: bool) -> None:
+        if unchanged:
+            self.unchanged += 1
+        else:
+            self.chunks += chunks
+        self._postfix()
+        self.bar.update(1)
+
+    def memories(self, n: int) -> None:
+        self.chunks += n
+        self._jsonl_left -= n
+        self._postfix()
+        if self._jsonl_left <= 0:
+            self.bar.update(1)
+
+    def _postfix(self) -> None:
+        rate = self.chunks / max(self._clock() - self._start, 1e-6)
+        self.bar.set_postfix_str(
+            f"{self.chunks} chunks, {rate:.1f} chunks/s, {self.unchanged} unchanged", refresh=False
+        )
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 async def search(args: argparse.Namespace, out: Output) -> int:
@@ -291,7 +374,7 @@ def configure_memory_parser(groups: Any) -> None:
     imp = add_command(
         cmds,
         "import",
-        "import a JSONL file or a folder of Markdown, in batches, with a progress bar on stderr",
+        "import a JSONL file or a folder of Markdown; unchanged documents are skipped",
         import_,
         embedder=True,
         description="Import memories. A .md, .markdown or .txt file (any case) is a document: "
@@ -300,7 +383,11 @@ def configure_memory_parser(groups: Any) -> None:
         "again replaces all of its chunks. A .jsonl file holds one JSON object per line with "
         "content and optionally memory_type, source and metadata, stored in batches (the same "
         "content and type give the same id). A folder is searched for all of these; a file "
-        "that cannot be read or is not UTF-8 is skipped and reported, the rest are imported.",
+        "that cannot be read or is not UTF-8 is skipped and reported, the rest are imported. "
+        "A document whose text (its SHA-256, kept in the metadata as content_sha256), type, "
+        "source and embedding model match what its key holds is skipped without embedding, so "
+        "an import can be run again after an edit or a Ctrl-C and does only what is left. "
+        "Progress (files, chunks, chunks/s) goes to stderr on a terminal, or with --progress.",
     )
     imp.add_argument("path", type=Path, help="a file (.md, .markdown, .txt, .jsonl) or a folder")
     imp.add_argument(
@@ -310,6 +397,12 @@ def configure_memory_parser(groups: Any) -> None:
     )
     imp.add_argument("--source", help="source for items without one")
     imp.add_argument("--batch-size", type=int, default=64, help="memories per batch (default 64)")
+    imp.add_argument(
+        "--progress",
+        action="store_true",
+        help="show the progress bar (files, chunks, chunks/s) on stderr even when it is not a "
+        "terminal (on a terminal it is always shown)",
+    )
     _scope_option(imp)
 
     search_cmd = add_command(
