@@ -78,6 +78,29 @@ def _run(coro: Coroutine[Any, Any, int]) -> int:
         return runner.run(coro)
 
 
+#: The variables that ask for telemetry; without one, the CLI sets none up (and loads no SDK).
+TELEMETRY_VARIABLES = (
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "ANIMUS_OTEL_EXPORTER",
+    "OTEL_TRACES_EXPORTER",
+)
+
+
+def _start_telemetry(args: argparse.Namespace) -> Any:
+    """The telemetry guard of a command that talks to the database when the environment asks
+    for an exporter (None otherwise). Console output goes to stderr, away from the command's.
+    ``work run`` and ``demo`` set up their own; ``db`` commands run script/db and Sqitch."""
+    if not any(os.environ.get(v) for v in TELEMETRY_VARIABLES):
+        return None
+    if args.group in ("db", "demo") or (args.group == "work" and args.command == "run"):
+        return None
+    import dataclasses
+
+    from ..telemetry import TelemetryConfig, init_telemetry
+
+    return init_telemetry(dataclasses.replace(TelemetryConfig.from_env(), console_out=sys.stderr))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     parser = build_parser()
@@ -95,8 +118,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return report(args, out)
         handler: Handler = args.func
-        result = handler(args, out)
-        return result if isinstance(result, int) else _run(result)
+        guard = _start_telemetry(args)
+        try:
+            result = handler(args, out)
+            return result if isinstance(result, int) else _run(result)
+        finally:
+            if guard is not None:
+                guard.shutdown()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -250,7 +250,9 @@ async def search(args: argparse.Namespace, out: Output) -> int:
         matches = await db.search_memory(
             args.query, args.limit, filters=_filters(args), scope=_scope(args)
         )
-    out.rows([m.model_dump() for m in matches], MATCH_COLUMNS)
+        out.rows([m.model_dump() for m in matches], MATCH_COLUMNS)
+        if not matches:
+            await _hint_unknown_scope(db, args)
     return EXIT_OK
 
 
@@ -267,10 +269,12 @@ async def hybrid(args: argparse.Namespace, out: Output) -> int:
             keyword_ranking=args.keyword_ranking,
             scope=_scope(args),
         )
-    out.rows(
-        [h.model_dump() for h in hits],
-        ("id", "score", "vector_rank", "keyword_rank", "memory_type", "source", "content"),
-    )
+        out.rows(
+            [h.model_dump() for h in hits],
+            ("id", "score", "vector_rank", "keyword_rank", "memory_type", "source", "content"),
+        )
+        if not hits:
+            await _hint_unknown_scope(db, args)
     return EXIT_OK
 
 
@@ -279,9 +283,31 @@ def _chosen_scope(args: argparse.Namespace) -> str | None:
     return _scope(args) if args.scope or os.environ.get(SCOPE_ENV) else None
 
 
+async def _hint_unknown_scope(db: Any, args: argparse.Namespace) -> None:
+    """After a call that found nothing in a scope the user named: when the scope holds no
+    memories at all (a typo, most often), say so on stderr, with the close scope names. Needs
+    to read animus.memory_overview (animus_ops, or the owner); says nothing without it."""
+    from ..errors import PermissionDenied
+    from ._hints import did_you_mean
+
+    chosen = _chosen_scope(args)
+    if chosen is None:
+        return
+    try:
+        scopes = sorted({row["scope"] for row in await db.memory_overview()})
+    except PermissionDenied:
+        return
+    if chosen in scopes:
+        return
+    guess = did_you_mean(chosen, scopes) or "animus memory stats lists the scopes"
+    print(f"hint: scope {chosen!r} holds no memories; {guess}", file=sys.stderr)
+
+
 async def stats(args: argparse.Namespace, out: Output) -> int:
     async with await connect(args) as db:
         rows = await db.memory_overview(_chosen_scope(args))
+        if not rows:
+            await _hint_unknown_scope(db, args)
     out.rows(
         rows,
         ("scope", "memory_type", "embedding_model", "memories", "oldest", "newest", "last_updated"),
