@@ -210,9 +210,10 @@ FetchMethod = Literal["fetch", "fetchrow", "fetchval", "execute"]
 
 MEMORIES_TO_REEMBED = """SELECT id, content, content_hash FROM animus.memories_to_reembed(
     model => $1::text, batch_size => $2::integer, after_id => $3::bigint,
-    memory_type => $4::text)"""
+    memory_type => $4::text, scope => $5::text)"""
 
-COUNT_TO_REEMBED = "SELECT animus.count_to_reembed(model => $1::text, memory_type => $2::text)"
+COUNT_TO_REEMBED = """SELECT animus.count_to_reembed(
+    model => $1::text, memory_type => $2::text, scope => $3::text)"""
 
 SET_EMBEDDINGS = "SELECT animus.set_embeddings(items => $1::jsonb, embedding_model => $2::text)"
 

@@ -15,7 +15,7 @@ import pytest
 from animus.cli.work import human_duration
 
 from . import _db
-from .test_cli import animus, ok
+from .test_cli import animus, as_json, ok
 
 
 def _sub(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -117,3 +117,24 @@ def test_script_demo_prints_no_stray_zero(server_url: str, tmp_path: Path) -> No
         line for line in progress if not line.endswith(" ok")
     ]
     assert "0" not in [line.strip() for line in out.splitlines()]
+
+
+def test_reembed_takes_a_scope(database_url: str) -> None:
+    tenant, other = (f"re-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    kind = f"re_{uuid.uuid4().hex[:8]}"
+    for scope in (tenant, other):
+        ok("memory", "add", f"a note of {scope}", "--type", kind, "--scope", scope,
+           url=database_url)  # fmt: skip
+    # Mark both as made by another model, so both are due for a re-embed.
+    _db.psql(database_url, f"UPDATE animus.memories SET embedding_model = 'old' "
+                           f"WHERE memory_type = '{kind}'")  # fmt: skip
+    done = as_json("memory", "reembed", "--type", kind, "--scope", tenant, url=database_url)
+    assert done["reembedded"] == 1
+    models = _db.psql(
+        database_url,
+        f"SELECT string_agg(scope || '=' || embedding_model, ',' ORDER BY scope = '{tenant}') "
+        f"FROM animus.memories WHERE memory_type = '{kind}'",
+    )
+    assert models == f"{other}=old,{tenant}=all-MiniLM-L6-v2", "the other scope is left alone"
+    rest = as_json("memory", "reembed", "--type", kind, url=database_url)
+    assert rest["reembedded"] == 1, "no --scope: every scope"

@@ -329,11 +329,17 @@ async def reembed(args: argparse.Namespace, out: Output) -> int:
             )
         db.embedder = embedder
         await db.check()  # the embedder's dimension against the database's, with the hint
-        total = await db.count_to_reembed(embedder.model, memory_type=args.memory_type)
+        scope = _chosen_scope(args)
+        total = await db.count_to_reembed(embedder.model, memory_type=args.memory_type, scope=scope)
         progress = Progress(total, f"re-embedding with {embedder.model}")
         result = await db.reembed(
-            memory_type=args.memory_type, batch_size=args.batch, on_batch=progress.advance
+            memory_type=args.memory_type,
+            batch_size=args.batch,
+            on_batch=progress.advance,
+            scope=scope,
         )
+        if not total and scope is not None:
+            await _hint_unknown_scope(db, args)
         if not total:
             progress.advance(0)
     text = f"re-embedded {result.reembedded} memories with {result.model}"
@@ -486,6 +492,7 @@ def configure_memory_parser(groups: Any) -> None:
         "ANIMUS_EMBEDDING_MODEL; local: all-MiniLM-L6-v2)",
     )
     rem.add_argument("--type", dest="memory_type", help="only memories of this memory_type")
+    _scope_option(rem, help=f"only this scope (default ${SCOPE_ENV}, else every scope)")
     rem.add_argument(
         "--batch", type=int, default=100, help=f"memories per batch, 1..{MAX_BATCH} (default 100)"
     )
