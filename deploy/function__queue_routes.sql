@@ -345,6 +345,7 @@ REVOKE EXECUTE ON FUNCTION animus._route_function(text[], text, text, text, text
 REVOKE EXECUTE ON FUNCTION animus._queue_statement(text, text, text[]) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION animus._routed_queues() FROM PUBLIC;
 
-SELECT animus._route_queues();
+-- PERFORM, not SELECT: psql would print the count between Sqitch's progress dots.
+DO $$ BEGIN PERFORM animus._route_queues(); END $$;
 
 COMMIT;

@@ -8,7 +8,13 @@
 -- A model name is checked by animus._check_model_name in all three functions: over 4 KiB is
 -- AN006, as for every text field (store_memory's embedding_model too); empty or NULL is AN008.
 -- v0.3.0 had three copies of the check, and two of them said AN008 for a name over 4 KiB.
+-- memories_to_reembed and count_to_reembed take an optional scope (NULL: every scope), so
+-- `animus memory reembed --scope` re-embeds one tenant's memories; the signatures changed, so
+-- v0.3.0's functions are dropped.
 BEGIN;
+
+DROP FUNCTION animus.memories_to_reembed(text, integer, bigint, text);
+DROP FUNCTION animus.count_to_reembed(text, text);
 
 -- Re-embedding pages through every scope's content and rewrites every scope's vectors, so a
 -- role bound to scopes (animus.scope_bindings, for the roles animus._acting_roles names, as in
@@ -56,14 +62,18 @@ COMMENT ON FUNCTION animus._check_model_name(text, text) IS
     'Private: refuse a model name (the argument named what) that is NULL or empty (AN008) or over 4 KiB (AN006).';
 REVOKE EXECUTE ON FUNCTION animus._check_model_name(text, text) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION animus.memories_to_reembed(model text, batch_size integer DEFAULT 100,
-                                           after_id bigint DEFAULT 0, memory_type text DEFAULT NULL)
+CREATE FUNCTION animus.memories_to_reembed(model text, batch_size integer DEFAULT 100,
+                                           after_id bigint DEFAULT 0, memory_type text DEFAULT NULL,
+                                           scope text DEFAULT NULL)
 RETURNS TABLE (id bigint, content text, embedding_model text, content_hash bytea)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM animus._check_unbound('memories_to_reembed');
+    IF memories_to_reembed.scope IS NOT NULL THEN
+        PERFORM animus._check_scope(memories_to_reembed.scope);
+    END IF;
     PERFORM animus._check_model_name(model, 'model');
     IF batch_size IS NULL OR batch_size < 1 OR batch_size > 1000 THEN
         RAISE EXCEPTION 'batch_size must be between 1 and 1000, got %', batch_size
@@ -83,37 +93,47 @@ BEGIN
     WHERE m.id > memories_to_reembed.after_id
       AND (m.embedding IS NULL OR m.embedding_model IS DISTINCT FROM memories_to_reembed.model)
       AND (memories_to_reembed.memory_type IS NULL OR m.memory_type = memories_to_reembed.memory_type)
+      AND (memories_to_reembed.scope IS NULL OR m.scope = memories_to_reembed.scope)
     ORDER BY m.id
     LIMIT memories_to_reembed.batch_size;
 END
 $$;
-COMMENT ON FUNCTION animus.memories_to_reembed(text, integer, bigint, text) IS
+COMMENT ON FUNCTION animus.memories_to_reembed(text, integer, bigint, text, text) IS
     'The next batch (up to batch_size, 1..1000) of memories to re-embed with model: those without an '
-    'embedding or whose embedding_model differs, optionally of one memory_type, with id > after_id in id '
+    'embedding or whose embedding_model differs, optionally of one memory_type and of one scope (NULL: '
+    'every scope), with id > after_id in id '
     'order (pass the last id of a batch to get the next). Returns id, content, the current '
     'embedding_model and content_hash (hand it back to set_embeddings). Read-only. Raises AN006 (model over '
-    '4 KiB), AN008 (empty or NULL model, batch_size outside 1..1000, NULL after_id, empty memory_type).';
-REVOKE EXECUTE ON FUNCTION animus.memories_to_reembed(text, integer, bigint, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION animus.memories_to_reembed(text, integer, bigint, text) TO animus_app;
+    '4 KiB), AN008 (empty or NULL model, batch_size outside 1..1000, NULL after_id, empty memory_type), '
+    'AN026 (bad scope), AN027 (a role bound to scopes).';
+REVOKE EXECUTE ON FUNCTION animus.memories_to_reembed(text, integer, bigint, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.memories_to_reembed(text, integer, bigint, text, text) TO animus_app;
 
-CREATE OR REPLACE FUNCTION animus.count_to_reembed(model text, memory_type text DEFAULT NULL) RETURNS bigint
+CREATE FUNCTION animus.count_to_reembed(model text, memory_type text DEFAULT NULL,
+                                        scope text DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM animus._check_unbound('count_to_reembed');
+    IF count_to_reembed.scope IS NOT NULL THEN
+        PERFORM animus._check_scope(count_to_reembed.scope);
+    END IF;
     PERFORM animus._check_model_name(model, 'model');
     RETURN (SELECT count(*) FROM animus.memories AS m
             WHERE (m.embedding IS NULL OR m.embedding_model IS DISTINCT FROM count_to_reembed.model)
-              AND (count_to_reembed.memory_type IS NULL OR m.memory_type = count_to_reembed.memory_type));
+              AND (count_to_reembed.memory_type IS NULL OR m.memory_type = count_to_reembed.memory_type)
+              AND (count_to_reembed.scope IS NULL OR m.scope = count_to_reembed.scope));
 END
 $$;
-COMMENT ON FUNCTION animus.count_to_reembed(text, text) IS
-    'How many memories memories_to_reembed(model, ..., memory_type) has left to return from the start: '
-    'those without an embedding or whose embedding_model differs (a progress total; one scan). '
-    'Read-only. Raises AN006 (model over 4 KiB), AN008 (empty or NULL model).';
-REVOKE EXECUTE ON FUNCTION animus.count_to_reembed(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION animus.count_to_reembed(text, text) TO animus_app;
+COMMENT ON FUNCTION animus.count_to_reembed(text, text, text) IS
+    'How many memories memories_to_reembed(model, ..., memory_type, scope) has left to return from the '
+    'start: those without an embedding or whose embedding_model differs, of one scope or (NULL) every '
+    'scope (a progress total; one scan). '
+    'Read-only. Raises AN006 (model over 4 KiB), AN008 (empty or NULL model), AN026 (bad scope), AN027 '
+    '(a role bound to scopes).';
+REVOKE EXECUTE ON FUNCTION animus.count_to_reembed(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION animus.count_to_reembed(text, text, text) TO animus_app;
 
 CREATE OR REPLACE FUNCTION animus.set_embeddings(items jsonb, embedding_model text) RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER

@@ -7,6 +7,10 @@
 -- index range and a run visits each row once, however many are already done.
 BEGIN;
 
+-- This version's scope argument changed the signatures: drop them before v0.3.0's are made.
+DROP FUNCTION animus.memories_to_reembed(text, integer, bigint, text, text);
+DROP FUNCTION animus.count_to_reembed(text, text, text);
+
 -- Re-embedding pages through every scope's content and rewrites every scope's vectors, so a
 -- role bound to scopes (animus.scope_bindings, for the roles animus._acting_roles names, as in
 -- animus._check_scope) may not run it: a job for the operator's or the application's unbound role.

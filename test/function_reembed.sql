@@ -1,9 +1,9 @@
 -- pgTAP: animus.memories_to_reembed, count_to_reembed, set_embeddings (test database at embedding_dim 3).
 BEGIN;
-SELECT plan(38);
+SELECT plan(42);
 
-SELECT has_function('animus', 'memories_to_reembed', ARRAY['text', 'integer', 'bigint', 'text'], 'memories_to_reembed exists');
-SELECT has_function('animus', 'count_to_reembed', ARRAY['text', 'text'], 'count_to_reembed exists');
+SELECT has_function('animus', 'memories_to_reembed', ARRAY['text', 'integer', 'bigint', 'text', 'text'], 'memories_to_reembed exists');
+SELECT has_function('animus', 'count_to_reembed', ARRAY['text', 'text', 'text'], 'count_to_reembed exists');
 SELECT has_function('animus', 'set_embeddings', ARRAY['jsonb', 'text'], 'set_embeddings exists');
 SELECT is_definer('animus', 'set_embeddings', ARRAY['jsonb', 'text'], 'set_embeddings is security definer');
 
@@ -82,6 +82,15 @@ SELECT throws_ok($$SELECT animus.count_to_reembed(repeat('m', 4097))$$, 'AN006',
 SELECT throws_ok($$SELECT animus.set_embeddings('[{"id": 1, "embedding": [1, 0, 0]}]', repeat('m', 4097))$$, 'AN006', NULL, 'and for set_embeddings');
 SELECT throws_ok($$SELECT animus.count_to_reembed('')$$, 'AN008', NULL, 'an empty model is AN008 for count_to_reembed too');
 SELECT throws_ok($$SELECT * FROM animus.memories_to_reembed('m', 10, NULL)$$, 'AN008', NULL, 'a NULL after_id is AN008');
+
+-- One scope only (animus memory reembed --scope): the other scopes' memories are left alone.
+SELECT animus.store_memory('reembed scoped', 'rtap_s', '[1, 0, 0]', scope => 'rtap-tenant') AS scoped_id \gset
+SELECT animus.store_memory('reembed scoped', 'rtap_s', '[0, 1, 0]', scope => 'rtap-other') AS other_id \gset
+SELECT is(ARRAY(SELECT id FROM animus.memories_to_reembed('model-new', 10, 0, 'rtap_s', 'rtap-tenant')),
+          ARRAY[:scoped_id::bigint], 'a scope narrows the batch to its memories');
+SELECT is(animus.count_to_reembed('model-new', 'rtap_s', 'rtap-tenant'), 1::bigint, 'and the count');
+SELECT is(animus.count_to_reembed('model-new', 'rtap_s'), 2::bigint, 'no scope: every scope');
+SELECT throws_ok($$SELECT animus.count_to_reembed('m', NULL, 'bad scope!')$$, 'AN026', NULL, 'a bad scope is AN026');
 
 SELECT * FROM finish();
 ROLLBACK;

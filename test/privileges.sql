@@ -38,8 +38,8 @@ SELECT is(ARRAY(SELECT name FROM fn WHERE name IN ('_vector_leg', '_is_active', 
 SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animus_app', oid, 'EXECUTE') ORDER BY 1),
     ARRAY['archive_work', 'cancel_work', 'complete_work', 'complete_work_batch', 'count_to_reembed', 'create_queue', 'delete_work', 'deployed_changes', 'embedding_dim', 'extend_work',
           'fail_work', 'forget_document', 'forget_memories', 'forget_memory', 'get_memory', 'hybrid_search', 'keyword_search', 'memories_to_reembed', 'read_work',
-          'search_memory', 'set_embeddings', 'set_queue_policy', 'store_document', 'store_memories', 'store_memory', 'submit_work', 'submit_work_batch',
-          'update_memory'],
+          'search_memory', 'set_embeddings', 'set_queue_policy', 'store_document', 'store_memories', 'store_memory', 'stored_documents', 'submit_work',
+          'submit_work_batch', 'update_memory'],
     'animus_app may execute exactly the agent API');
 
 SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animus_ops', oid, 'EXECUTE') ORDER BY 1),

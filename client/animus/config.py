@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -21,54 +20,17 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .database_url import (
+    URL_DRIVERS,
+    URL_SCHEMES,
+    database_url_from_env,
+    normalize_database_url,
+    normalize_url,
+)
 from .errors import ConfigError
 
 #: Anthropic's OpenAI-compatible endpoint, used by ChatModel for provider "anthropic".
 ANTHROPIC_OPENAI_BASE_URL = "https://api.anthropic.com/v1/"
-
-
-#: What a database URL may start with: libpq's schemes, and SQLAlchemy's driver-qualified forms
-#: (``postgresql+asyncpg://``, which LangChain users have), whose driver part is dropped.
-URL_SCHEMES = ("postgresql", "postgres")
-URL_DRIVERS = ("asyncpg", "psycopg", "psycopg2")
-_ENCODE = "a password holding '/', '@', ':', '#' or '?' must be percent-encoded"
-
-
-class _BadUrl(ValueError):
-    """Why a URL is unusable, in words that never quote it (it may hold a password)."""
-
-
-def _normalize_url(url: str) -> str:
-    scheme, sep, rest = url.strip().partition("://")
-    if not sep:
-        raise _BadUrl("it is not a URL (expected postgresql://user:password@host:port/database)")
-    base, _, driver = scheme.lower().partition("+")
-    if base not in URL_SCHEMES or (driver and driver not in URL_DRIVERS):
-        raise _BadUrl(
-            "it must start with postgresql:// (postgres://, postgresql+asyncpg:// and "
-            "postgresql+psycopg:// are accepted too)"
-        )
-    normalized = "postgresql://" + rest
-    parts = urlsplit(normalized)
-    try:
-        parts.port  # noqa: B018 - urlsplit checks the port only when it is read
-    except ValueError:
-        raise _BadUrl(f"the port is not a number; {_ENCODE}") from None
-    if "@" in parts.path or "@" in parts.query or parts.fragment:
-        raise _BadUrl(f"its host part ends early; {_ENCODE}")
-    return normalized
-
-
-def normalize_database_url(url: str, *, name: str = "DATABASE_URL") -> str:
-    """``url`` as the ``postgresql://`` URL asyncpg takes.
-
-    Raises ``ConfigError`` saying what is wrong with it, without quoting it: ``name`` is how
-    the message refers to the URL (``--url``, ``DATABASE_URL``...).
-    """
-    try:
-        return _normalize_url(url)
-    except _BadUrl as exc:
-        raise ConfigError([f"{name} is not a valid URL: {exc}"]) from None
 
 
 def _env(name: str, *fallbacks: str) -> Any:
@@ -148,10 +110,10 @@ class Config(BaseSettings):
     @field_validator("database_url", "read_database_url")
     @classmethod
     def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
-        # _BadUrl's message never echoes the value: it may contain a password.
+        # BadUrl's message never echoes the value: it may contain a password.
         if value is None:
             return None
-        return SecretStr(_normalize_url(value.get_secret_value()))
+        return SecretStr(normalize_url(value.get_secret_value()))
 
     @model_validator(mode="after")
     def _pool_sizes(self) -> Config:
@@ -176,23 +138,6 @@ class Config(BaseSettings):
         if self.anthropic_api_key is None:
             raise ConfigError(["ANTHROPIC_API_KEY (or ANIMUS_ANTHROPIC_API_KEY): required"])
         return self.anthropic_api_key
-
-
-class _DatabaseUrlOnly(BaseSettings):
-    """Only the database URL, read as ``Config`` reads it (environment first, then .env)."""
-
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
-
-    database_url: SecretStr | None = Field(
-        default=None, validation_alias=_env("DATABASE_URL", "DATABASE_URL")
-    )
-
-
-def database_url_from_env(env_file: str | Path | None = ".env") -> str | None:
-    """``ANIMUS_DATABASE_URL`` or ``DATABASE_URL`` from the environment, else from
-    ``env_file`` when it exists, unchecked; None when neither sets it."""
-    found = _DatabaseUrlOnly(_env_file=env_file).database_url
-    return found.get_secret_value() if found is not None else None
 
 
 def _describe(exc: ValidationError) -> list[str]:

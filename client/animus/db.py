@@ -13,13 +13,13 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from types import MappingProxyType, TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import asyncpg
 from pgvector.asyncpg import register_vector
 
 from . import sql
-from .config import Config, normalize_database_url
+from .database_url import normalize_database_url
 from .embeddings import Embedder
 from .errors import (
     AnimusError,
@@ -35,6 +35,10 @@ from .telemetry.gauges import QueueGauges
 from .telemetry.sqlcommenter import CommentingConnection, QuietResetConnection
 from .telemetry.wiring import WorkTelemetry
 from .work import WorkCalls
+
+if TYPE_CHECKING:
+    # pydantic-settings loads only for a caller that passes a Config.
+    from .config import Config
 
 #: The Sqitch changes (sqitch.plan) whose functions this client calls, each with the number of
 #: times its name is in the plan: a `sqitch rework` adds the name once more, and the registry of
@@ -80,10 +84,14 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "table_memories_scope": 1,
         "view_memory_overview": 2,
         "function_reembed": 2,
+        "function_stored_documents": 1,
     }
 )
 
-_DEPLOY_HINT = "run `sqitch deploy` (locally: script/db deploy) against this database"
+_DEPLOY_HINT = (
+    "deploy it: animus db deploy --url URL (the schema this client was built with; needs "
+    "Sqitch), or sqitch deploy in an animus checkout"
+)
 
 
 def dimension_mismatch_hint(deployed: int, wanted: int) -> str:
@@ -202,7 +210,7 @@ class Db(WorkCalls, MemoryCalls, ReembedCalls):
         else:
             executor = await _create_pool(target, min_size, max_size, sqlcommenter)
             owned = True
-        if read_url is None and read_pool is None and isinstance(target, Config):
+        if read_url is None and read_pool is None and not isinstance(target, str | None):
             if target.read_database_url is not None:
                 read_url = target.read_database_url.get_secret_value()
         reader, reader_owned = read_pool, False
@@ -404,14 +412,16 @@ async def _create_pool(
     max_size: int | None,
     sqlcommenter: bool | None = None,
 ) -> asyncpg.Pool:
-    if isinstance(target, Config):
+    if isinstance(target, str):
+        dsn = normalize_database_url(target, name="the database URL")
+    else:
+        from .config import Config
+
+        if not isinstance(target, Config):
+            raise TypeError("Db.connect needs a URL or a Config")
         dsn = target.database_url.get_secret_value()
         min_size = target.pool_min_size if min_size is None else min_size
         max_size = target.pool_max_size if max_size is None else max_size
-    elif isinstance(target, str):
-        dsn = normalize_database_url(target, name="the database URL")
-    else:
-        raise TypeError("Db.connect needs a URL or a Config")
     min_size = 1 if min_size is None else min_size
     max_size = max(10, min_size) if max_size is None else max_size
     try:

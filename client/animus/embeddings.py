@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
-import openai
-from pydantic import SecretStr
-
 from .errors import ConfigError, EmbeddingDimensionMismatch, ProviderError
 from .telemetry.genai import genai_operation
 
 if TYPE_CHECKING:
+    # The openai SDK takes half a second to import: it loads when an OpenAIEmbedder is made.
+    import openai
+    from pydantic import SecretStr
+
     from .config import Config
 
 
@@ -80,8 +81,10 @@ class OpenAIEmbedder:
         self.batch_size = batch_size
         self.max_concurrency = max_concurrency
         self._request_dimensions = request_dimensions
+        import openai
+
         if client is None:
-            key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+            key = api_key if isinstance(api_key, str | None) else api_key.get_secret_value()
             try:
                 client = openai.AsyncOpenAI(
                     api_key=key, base_url=base_url, max_retries=max_retries, timeout=timeout
@@ -153,6 +156,8 @@ class OpenAIEmbedder:
 
     async def _request(self, batch: list[str]) -> openai.types.CreateEmbeddingResponse:
         """One embeddings request, under its ``embeddings {model}`` span."""
+        import openai
+
         try:
             with genai_operation("embeddings", self._model, self._provider) as op:
                 if self._request_dimensions:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-import asyncpg
-
 
 class AnimusError(Exception):
     """Base of every exception the animus client raises."""
@@ -49,7 +47,8 @@ class ConfigError(AnimusError):
         self.problems = problems
         super().__init__(
             "invalid animus configuration:\n" + "\n".join(f"  - {p}" for p in problems),
-            hint="set the variables in the environment or in .env (see .env.example)",
+            hint="set the variables in the environment or in a .env file in the working directory "
+            "(README.md, Configuration)",
         )
 
 
@@ -363,8 +362,8 @@ _CHECK_CREDENTIALS = (
 _DEFAULT_HINTS: dict[str, str] = {
     "25006": "this server is a read-only hot standby: send writes to the primary "
     "(DATABASE_URL); the read pool (ANIMUS_READ_DATABASE_URL) serves searches only",
-    "3D000": "create the database and deploy the animus schema into it (locally: "
-    "script/db deploy NAME), or fix the database name in the URL",
+    "3D000": "create the database and deploy the animus schema into it (animus db deploy "
+    "--url URL creates it when it can), or fix the database name in the URL",
     "28P01": _CHECK_CREDENTIALS,
     "28000": _CHECK_CREDENTIALS,
 }
@@ -372,6 +371,8 @@ _DEFAULT_HINTS: dict[str, str] = {
 
 def map_db_error(exc: BaseException) -> AnimusError:
     """The animus exception for a driver exception; raise it ``from exc``."""
+    import asyncpg  # here, so that the CLI's --help and error reports need no driver
+
     if isinstance(exc, asyncpg.PostgresError):
         sqlstate: str | None = getattr(exc, "sqlstate", None)
         return error_class(sqlstate)(

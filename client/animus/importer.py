@@ -5,16 +5,24 @@ stores nothing. In a folder it reads ``.md``, ``.markdown``, ``.txt`` and ``.jso
 case of the suffix); a file that cannot be read or decoded is skipped with its reason and the
 rest go on. :func:`import_plan` stores the result: each document with one ``store_document``
 call (so importing a changed file again replaces all of its chunks), JSONL memories in batches.
+
+A document keeps the SHA-256 of its text in its metadata (``content_sha256``). Before a
+document is split and embedded, :func:`import_plan` asks what the scope holds under its key
+(``animus.stored_documents``): a document stored with the same hash, chunk count, type, source,
+metadata and embedding model is unchanged and skipped, embedding nothing. Each document is
+stored in one transaction, so an import stopped half way (Ctrl-C) leaves whole documents, and
+running it again carries on with the ones not yet stored.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
@@ -31,15 +39,55 @@ DOCUMENT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 JSONL_SUFFIXES = frozenset({".jsonl"})
 
 
+#: The metadata key of a document's content hash (hex SHA-256 of its text as imported).
+CONTENT_HASH_KEY = "content_sha256"
+
+
 @dataclass
 class Document:
-    """A file to store under ``key`` as ``chunks``."""
+    """A file to store under ``key``: its text, split into chunks when it is stored."""
 
     key: str
     memory_type: str
     source: str | None
+    #: the document's own metadata (path, title, ``content_sha256``), given to every chunk
     metadata: dict[str, Any]
-    chunks: list[Chunk]
+    text: str
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    overlap: int = DEFAULT_OVERLAP
+
+    @property
+    def content_sha256(self) -> str:
+        return str(self.metadata[CONTENT_HASH_KEY])
+
+    def chunks(self) -> list[Chunk]:
+        """The chunks that fit the embedder (split on each call: an unchanged document that is
+        skipped is never split)."""
+        return split_document(self.text, self.max_tokens, self.overlap)
+
+    def unchanged(self, stored: dict[str, Any] | None, model: str) -> bool:
+        """Whether ``stored`` (its key's row of ``Db.stored_documents``) holds this very
+        document, embedded by ``model``: same text (hash), type, source and metadata."""
+        if stored is None or stored["embedding_model"] != model:
+            return False
+        if (stored["memory_type"], stored["source"]) != (self.memory_type, self.source):
+            return False
+        held = stored["metadata"] or {}
+        return all(held.get(k) == v for k, v in self.metadata.items())
+
+
+@dataclass
+class ImportResult:
+    """What :func:`import_plan` did (so far, when it was interrupted)."""
+
+    #: ids of the memories stored, in order (chunks of the documents stored, then JSONL)
+    ids: list[int] = field(default_factory=list)
+    documents_stored: int = 0
+    chunks_stored: int = 0
+    #: documents skipped because the scope already holds them unchanged
+    documents_unchanged: int = 0
+    chunks_unchanged: int = 0
+    memories_stored: int = 0
 
 
 @dataclass
@@ -52,9 +100,9 @@ class ImportPlan:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
-    def total(self) -> int:
-        """How many memories the plan stores: JSONL lines plus document chunks."""
-        return len(self.memories) + sum(len(d.chunks) for d in self.documents)
+    def files(self) -> int:
+        """Documents, plus one for the JSONL memories when there are any."""
+        return len(self.documents) + (1 if self.memories else 0)
 
 
 def read_text(path: Path) -> str:
@@ -134,13 +182,16 @@ def _load_file(
     metadata: dict[str, Any] = {"path": rel}
     if title:
         metadata["title"] = title
+    metadata[CONTENT_HASH_KEY] = hashlib.sha256(text.encode("utf-8")).hexdigest()
     plan.documents.append(
         Document(
             key=os.path.normpath(file).replace(os.sep, "/"),
             memory_type=memory_type or MARKDOWN_MEMORY_TYPE,
             source=source or rel,
             metadata=metadata,
-            chunks=split_document(text, max_tokens, overlap),
+            text=text,
+            max_tokens=max_tokens,
+            overlap=overlap,
         )
     )
 
@@ -194,38 +245,78 @@ async def import_memories(
     return ids
 
 
+class ImportProgress(Protocol):
+    """What :func:`import_plan` reports as it goes (the CLI draws a progress bar from it)."""
+
+    def document(self, doc: Document, chunks: int, unchanged: bool) -> None:
+        """A document was stored (``chunks`` of them) or found unchanged."""
+
+    def memories(self, n: int) -> None:
+        """A batch of ``n`` JSONL memories was stored."""
+
+
+class _Quiet:
+    def document(self, doc: Document, chunks: int, unchanged: bool) -> None:
+        pass
+
+    def memories(self, n: int) -> None:
+        pass
+
+
 async def import_plan(
     db: Db,
     plan: ImportPlan,
     batch_size: int = 64,
-    on_batch: Callable[[int], None] | None = None,
-) -> list[int]:
-    """Store a plan: every document with one ``store_document`` call (its chunks replace what
-    its key held), then the JSONL memories in batches. Ids in that order; ``on_batch(n)`` after
-    each document or batch of ``n`` memories."""
-    ids: list[int] = []
+    progress: ImportProgress | None = None,
+    result: ImportResult | None = None,
+) -> ImportResult:
+    """Store a plan: every document that the scope does not already hold unchanged, with one
+    ``store_document`` call each (its chunks replace what its key held), then the JSONL
+    memories in batches. ``result`` (a new one by default) is filled in as each document or
+    batch is stored, so a caller that is interrupted can still say what was stored."""
+    done = result if result is not None else ImportResult()
+    report = progress or _Quiet()
+    model = db.embedder.model if db.embedder is not None else ""
+    stored = await db.stored_documents([d.key for d in plan.documents]) if plan.documents else {}
     for doc in plan.documents:
-        ids.extend(
+        held = stored.get(doc.key)
+        if doc.unchanged(held, model):
+            assert held is not None
+            done.documents_unchanged += 1
+            done.chunks_unchanged += int(held["chunks"])
+            report.document(doc, int(held["chunks"]), unchanged=True)
+            continue
+        chunks = doc.chunks()
+        done.ids.extend(
             await db.store_chunks(
                 doc.key,
-                doc.chunks,
+                chunks,
                 memory_type=doc.memory_type,
                 source=doc.source,
                 metadata=doc.metadata,
                 batch_size=batch_size,
             )
         )
-        if on_batch is not None:
-            on_batch(len(doc.chunks))
-    ids.extend(await import_memories(db, plan.memories, batch_size, on_batch))
-    return ids
+        done.documents_stored += 1
+        done.chunks_stored += len(chunks)
+        report.document(doc, len(chunks), unchanged=False)
+
+    def stored_batch(n: int) -> None:
+        done.memories_stored += n
+        report.memories(n)
+
+    done.ids.extend(await import_memories(db, plan.memories, batch_size, stored_batch))
+    return done
 
 
 __all__ = [
+    "CONTENT_HASH_KEY",
     "DOCUMENT_SUFFIXES",
     "MARKDOWN_MEMORY_TYPE",
     "Document",
     "ImportPlan",
+    "ImportProgress",
+    "ImportResult",
     "import_memories",
     "import_plan",
     "load_import",

@@ -23,6 +23,9 @@ Filters = MemoryFilters | Mapping[str, Any] | None
 #: The scope of every memory stored or searched without naming one (and of every v0.1.0 memory).
 DEFAULT_SCOPE = "default"
 
+#: The most keys one animus.stored_documents call takes.
+STORED_DOCUMENTS_BATCH = 10_000
+
 
 class MemoryCalls(sql.SqlCaller):
     """The semantic-memory half of ``Db``.
@@ -359,6 +362,22 @@ class MemoryCalls(sql.SqlCaller):
         if scope is None:
             return [dict(r) for r in await self._send_read("fetch", sql.MEMORY_OVERVIEW)]
         return [dict(r) for r in await self._send_read("fetch", sql.MEMORY_OVERVIEW_SCOPE, scope)]
+
+    async def stored_documents(
+        self, keys: Sequence[str], *, scope: str | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """What ``scope`` holds under each of ``keys`` (``animus.stored_documents``), by key:
+        ``chunks``, chunk 0's ``memory_type``, ``source`` and ``metadata``, the
+        ``embedding_model`` of every chunk (None when they differ) and ``updated_at``. A key the
+        scope does not hold is absent. Reads the primary (it follows this client's writes)."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), STORED_DOCUMENTS_BATCH):
+            batch = list(keys[start : start + STORED_DOCUMENTS_BATCH])
+            for record in await self._send(
+                "fetch", sql.STORED_DOCUMENTS, batch, self._scope(scope)
+            ):
+                found[record["key"]] = dict(record)
+        return found
 
     def _scope(self, scope: str | None) -> str:
         return self.scope if scope is None else scope

@@ -75,9 +75,12 @@ class ReembedCalls(sql.SqlCaller):
                 hint=dimension_change_hint(deployed, embedder.dimensions),
             )
 
-    async def count_to_reembed(self, model: str, *, memory_type: str | None = None) -> int:
-        """How many memories have no embedding or one from another model than ``model``."""
-        count: int = await self._send("fetchval", sql.COUNT_TO_REEMBED, model, memory_type)
+    async def count_to_reembed(
+        self, model: str, *, memory_type: str | None = None, scope: str | None = None
+    ) -> int:
+        """How many memories have no embedding or one from another model than ``model`` (of
+        one ``scope``, or every scope when None)."""
+        count: int = await self._send("fetchval", sql.COUNT_TO_REEMBED, model, memory_type, scope)
         return count
 
     async def reembed(
@@ -87,9 +90,12 @@ class ReembedCalls(sql.SqlCaller):
         memory_type: str | None = None,
         batch_size: int = 100,
         on_batch: Callable[[int], None] | None = None,
+        scope: str | None = None,
     ) -> ReembedResult:
         """Re-embed, with ``embedder`` (default: the Db's), every memory whose embedding is
-        missing or from another model, optionally of one ``memory_type`` only.
+        missing or from another model, optionally of one ``memory_type`` only, and of one
+        ``scope`` only (None, unlike the other memory calls: every scope; re-embedding follows
+        a model change, which is the database's).
 
         Works in batches of ``batch_size`` (1..1000; ``memories_to_reembed`` refuses others
         with AN008, ``InvalidArgument``, before anything is embedded): read the batch, embed
@@ -111,7 +117,7 @@ class ReembedCalls(sql.SqlCaller):
         written = skipped = batches = 0
         while True:
             rows = await self._send(
-                "fetch", sql.MEMORIES_TO_REEMBED, model, batch_size, after, memory_type
+                "fetch", sql.MEMORIES_TO_REEMBED, model, batch_size, after, memory_type, scope
             )
             if not rows:
                 break

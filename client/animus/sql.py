@@ -190,6 +190,10 @@ STORE_DOCUMENT = """SELECT id FROM animus.store_document(
 
 FORGET_DOCUMENT = "SELECT animus.forget_document(key => $1::text, scope => $2::text)"
 
+#: What a scope holds under document keys (chunk 0's metadata, the chunks' model), no vectors.
+STORED_DOCUMENTS = """SELECT key, chunks, memory_type, source, metadata, embedding_model, updated_at
+FROM animus.stored_documents(keys => $1::text[], scope => $2::text)"""
+
 #: hybrid_search's optional tuning arguments and their types, in signature order.
 HYBRID_TUNING: dict[str, str] = {
     "rrf_k": "integer",
@@ -226,9 +230,10 @@ FetchMethod = Literal["fetch", "fetchrow", "fetchval", "execute"]
 
 MEMORIES_TO_REEMBED = """SELECT id, content, content_hash FROM animus.memories_to_reembed(
     model => $1::text, batch_size => $2::integer, after_id => $3::bigint,
-    memory_type => $4::text)"""
+    memory_type => $4::text, scope => $5::text)"""
 
-COUNT_TO_REEMBED = "SELECT animus.count_to_reembed(model => $1::text, memory_type => $2::text)"
+COUNT_TO_REEMBED = """SELECT animus.count_to_reembed(
+    model => $1::text, memory_type => $2::text, scope => $3::text)"""
 
 SET_EMBEDDINGS = "SELECT animus.set_embeddings(items => $1::jsonb, embedding_model => $2::text)"
 
@@ -297,6 +302,7 @@ __all__ = [
     "SET_EMBEDDING_DIM",
     "SET_QUEUE_POLICY",
     "SET_WORK_TYPE_POLICY",
+    "STORED_DOCUMENTS",
     "STORE_DOCUMENT",
     "STORE_MEMORIES",
     "STORE_MEMORY",

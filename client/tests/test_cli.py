@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -126,10 +127,15 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
         assert exit_info.value.code == 0
         text = capsys.readouterr().out
         assert text.startswith(f"usage: animus {' '.join(path)}"), text[:80]
-        assert "exit codes:" in text and "--debug" in text
-        # db backup and db restore act on any server (--url, DATABASE_URL, else the cluster).
-        any_server = path[0] != "db" or path[1] in ("backup", "restore")
-        assert ("  --url URL" in text) == any_server, "db commands act on the embedded cluster"
+        assert "--debug" in text
+        # The exit codes and the environment are told once, by animus --help (issue 25: each
+        # command's help repeated the same 25 lines).
+        assert "exit codes:" not in text and "ANIMUS_HOME" not in text, path
+        assert text.rstrip().endswith("Exit codes and environment variables: animus --help.")
+        # db deploy, backup and restore act on any server (--url, DATABASE_URL, else the
+        # embedded cluster); the other db commands act on the embedded cluster.
+        any_server = path[0] != "db" or path[1] in ("deploy", "backup", "restore")
+        assert ("  --url URL" in text) == any_server, path
 
 
 @pytest.mark.unit
@@ -296,12 +302,13 @@ def test_memory_import_jsonl_and_markdown(database_url: str, tmp_path: Path) -> 
     jsonl.write_text("\n".join(json.dumps(x) for x in lines) + "\n\n", encoding="utf-8")
     proc = animus(
         "memory", "import", str(jsonl), "--type", memory_type, "--batch-size", "2", "--json",
-        url=database_url,
+        "--progress", url=database_url,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["imported"] == 6 and len(set(result["ids"])) == 6
-    assert "importing" in proc.stderr and "6/6 100%" in proc.stderr, "progress bar on stderr"
+    bar = proc.stderr.replace("\r", "\n").strip().splitlines()[-1]
+    assert bar.startswith("importing") and "1/1 files" in bar and "6 chunks" in bar, bar
     again = as_json("memory", "import", str(jsonl), "--type", memory_type, url=database_url)
     assert again["ids"] == result["ids"], "importing again stores nothing twice"
 
@@ -318,6 +325,7 @@ def test_memory_import_jsonl_and_markdown(database_url: str, tmp_path: Path) -> 
     assert by_source["a.md"]["metadata"] == {
         "path": "a.md", "title": "Alpha", "headings": ["Alpha"],
         "document": str(docs / "a.md"), "chunk": 0,
+        "content_sha256": hashlib.sha256(b"# Alpha\nThe alpha runbook.").hexdigest(),
     }  # fmt: skip
 
     bad = tmp_path / "bad.jsonl"

@@ -13,13 +13,11 @@ runs.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Coroutine, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import __version__
 from ._args import FORMATTER, Handler, common_options, opt
 from ._errors import (
     EPILOG,
@@ -36,6 +34,9 @@ from .memory import configure_memory_parser
 from .schedule import configure_schedule_parser
 from .work import configure_work_parser
 
+if TYPE_CHECKING:
+    import asyncio
+
 
 def build_parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
@@ -45,8 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=FORMATTER,
         epilog=EPILOG,
     )
-    root.add_argument("--version", action="version", version=f"animus {__version__}")
-    groups = root.add_subparsers(dest="group", metavar="COMMAND", required=True)
+    root.add_argument(
+        "--version",
+        action="store_true",
+        help="print the client's version and schema release, and the release the database "
+        "(--url, $DATABASE_URL, or the embedded cluster) has deployed",
+    )
+    # Not required=True: --version needs no command (main says when one is missing).
+    groups = root.add_subparsers(dest="group", metavar="COMMAND")
     configure_db_parser(groups)
     configure_work_parser(groups)
     configure_schedule_parser(groups)
@@ -64,9 +71,34 @@ def _quiet_orphans(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> 
 
 
 def _run(coro: Coroutine[Any, Any, int]) -> int:
+    import asyncio  # here: --help and --version need no event loop
+
     with asyncio.Runner() as runner:
         runner.get_loop().set_exception_handler(_quiet_orphans)
         return runner.run(coro)
+
+
+#: The variables that ask for telemetry; without one, the CLI sets none up (and loads no SDK).
+TELEMETRY_VARIABLES = (
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "ANIMUS_OTEL_EXPORTER",
+    "OTEL_TRACES_EXPORTER",
+)
+
+
+def _start_telemetry(args: argparse.Namespace) -> Any:
+    """The telemetry guard of a command that talks to the database when the environment asks
+    for an exporter (None otherwise). Console output goes to stderr, away from the command's.
+    ``work run`` and ``demo`` set up their own; ``db`` commands run script/db and Sqitch."""
+    if not any(os.environ.get(v) for v in TELEMETRY_VARIABLES):
+        return None
+    if args.group in ("db", "demo") or (args.group == "work" and args.command == "run"):
+        return None
+    import dataclasses
+
+    from ..telemetry import TelemetryConfig, init_telemetry
+
+    return init_telemetry(dataclasses.replace(TelemetryConfig.from_env(), console_out=sys.stderr))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,10 +110,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.psql_args = psql_args
     debug = bool(opt(args, "debug", False))
     out = Output(bool(opt(args, "json", False)))
+    if args.group is None and not args.version:
+        parser.error("the following arguments are required: COMMAND")
     try:
+        if args.version:
+            from .version import report
+
+            return report(args, out)
         handler: Handler = args.func
-        result = handler(args, out)
-        return result if isinstance(result, int) else _run(result)
+        guard = _start_telemetry(args)
+        try:
+            result = handler(args, out)
+            return result if isinstance(result, int) else _run(result)
+        finally:
+            if guard is not None:
+                guard.shutdown()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from ._errors import EPILOG
 from ._output import Output
 
 #: A command's handler: ``(args, out)`` returns the exit code, or a coroutine that returns it
@@ -18,6 +17,10 @@ from ._output import Output
 Handler = Callable[[argparse.Namespace, Output], int | Coroutine[Any, Any, int]]
 
 FORMATTER = argparse.RawDescriptionHelpFormatter
+
+#: The end of every group's and command's --help: the exit codes and the environment are told
+#: once, by ``animus --help`` (``_errors.EPILOG``), not repeated under each command.
+SEE_TOP_HELP = "Exit codes and environment variables: animus --help."
 
 
 def json_object(text: str) -> dict[str, Any]:
@@ -86,7 +89,7 @@ def add_group(groups: Any, name: str, help_text: str, description: str) -> Any:
         help=help_text,
         description=textwrap.fill(description, 88),
         formatter_class=FORMATTER,
-        epilog=EPILOG,
+        epilog=SEE_TOP_HELP,
     )
     return parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -108,7 +111,7 @@ def add_command(
         description=textwrap.fill(description or help_text[0].upper() + help_text[1:] + ".", 88),
         parents=[parent or common_options(embedder)],
         formatter_class=FORMATTER,
-        epilog=EPILOG,
+        epilog=SEE_TOP_HELP,
     )
     parser.set_defaults(func=handler)
     return parser
@@ -116,6 +119,7 @@ def add_command(
 
 __all__ = [
     "FORMATTER",
+    "SEE_TOP_HELP",
     "Handler",
     "add_command",
     "add_group",

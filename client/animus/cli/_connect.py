@@ -7,14 +7,18 @@ import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..config import Config, database_url_from_env, normalize_database_url
-from ..db import Db
-from ..embeddings import Embedder, OpenAIEmbedder, local_embedder_class
+from ..database_url import database_url_from_env, normalize_database_url
 from ..errors import ConfigError, ConnectionError
 from . import _repo
 from ._args import opt
 from ._errors import UsageError
+
+if TYPE_CHECKING:
+    # The driver, the models and the embedders load when a command connects, not for --help.
+    from ..db import Db
+    from ..embeddings import Embedder
 
 #: The origin of the URL ``script/db url`` prints, the CLI's last resort.
 EMBEDDED = "the embedded cluster's URL"
@@ -63,7 +67,9 @@ def resolve_target(args: argparse.Namespace) -> Target:
         return Target.checked(embedded, EMBEDDED)
     raise UsageError(
         "no database: pass --url or set DATABASE_URL",
-        hint="inside an animus checkout the default is the embedded cluster (animus db url)",
+        hint="--url postgresql://USER:PASSWORD@HOST:PORT/DATABASE, or DATABASE_URL in the "
+        "environment or in ./.env; a new database gets the schema with: animus db deploy "
+        "--url URL",
     )
 
 
@@ -81,19 +87,24 @@ def cluster_errors(target: Target) -> Iterator[None]:
                 hint="start it: animus db start (or pass --url / set DATABASE_URL)",
             ) from exc
         if not target.embedded and exc.hint is None:
-            # Say where the URL came from: a .env copied from .env.example, or a stale
+            # Say where the URL came from: a copied .env, or a stale
             # DATABASE_URL, is the usual cause.
-            exc.hint = (
-                f"is PostgreSQL running, and is the URL from {target.origin} right? The "
-                "embedded cluster: animus db start, and animus db url prints its URL"
-            )
+            exc.hint = f"is PostgreSQL running, and is the URL from {target.origin} right?"
+            if _repo.find_root() is not None:
+                exc.hint += (
+                    " The embedded cluster: animus db start, and animus db url prints its URL"
+                )
         raise
 
 
 def make_embedder(kind: str, url: str, dimensions: int, model: str | None = None) -> Embedder:
     """The embedder for ``--embedder``; openai's dimension defaults to the database's, its
     model to ANIMUS_EMBEDDING_MODEL's unless ``model`` names one."""
+    from ..embeddings import OpenAIEmbedder, local_embedder_class
+
     if kind == "openai":
+        from ..config import Config
+
         config = Config(database_url=url)
         return OpenAIEmbedder(
             model or config.embedding_model,
@@ -109,6 +120,8 @@ def make_embedder(kind: str, url: str, dimensions: int, model: str | None = None
 async def connect(args: argparse.Namespace, *, embedder: bool = False, max_size: int = 2) -> Db:
     """Connect with the health check; with ``embedder``, also check its dimension.
     ``max_size``: the pool's connections (a worker needs more than a one-shot command)."""
+    from ..db import Db
+
     target = resolve_target(args)
     with cluster_errors(target):
         db = await Db.connect(target.url, min_size=1, max_size=max_size)

@@ -44,11 +44,13 @@ A failure prints "error: <message>" and, when there is one, "hint: <hint>" on st
 environment:
   DATABASE_URL, ANIMUS_DATABASE_URL  the database when --url is not given, from the
                                      environment or ./.env (default: the embedded
-                                     cluster, `script/db url`, in a checkout)
+                                     cluster, `animus db url`, in a checkout)
   ANIMUS_HOME                        the animus checkout (default: found from the working
                                      directory or from this package's location)
   ANIMUS_PGPORT                      the embedded cluster's port when it is first started
-                                     (script/db start remembers it)
+                                     (animus db start remembers it)
+  ANIMUS_EMBEDDING_DIM               the embedding dimension of a first animus db deploy
+                                     (default 384)
   OPENAI_API_KEY, OPENAI_BASE_URL,   for --embedder openai (the dimension defaults to the
   ANIMUS_EMBEDDING_MODEL,            database's animus.embedding_dim())
   ANIMUS_EMBEDDING_DIMENSIONS
@@ -67,12 +69,12 @@ def exit_code(exc: BaseException) -> int:
     return EXIT_ERROR
 
 
-_DEFAULT_HINTS: list[tuple[type[BaseException], str]] = [
-    (
-        ConnectionError,
-        "is PostgreSQL running and the URL right? For the embedded cluster: animus db start",
-    ),
-]
+def _connection_hint() -> str:
+    # The embedded cluster exists only in a checkout; a library user has their own server.
+    from ._repo import find_root
+
+    hint = "is PostgreSQL running and the URL right?"
+    return hint + (" For the embedded cluster: animus db start" if find_root() else "")
 
 
 def report_error(exc: BaseException, debug: bool, args: argparse.Namespace | None = None) -> None:
@@ -89,8 +91,8 @@ def report_error(exc: BaseException, debug: bool, args: argparse.Namespace | Non
     else:
         message = f"{type(exc).__name__}: {exc}"
     hint = cli_hint(exc, args) or (exc.hint if isinstance(exc, AnimusError) else None)
-    if hint is None:
-        hint = next((h for cls, h in _DEFAULT_HINTS if isinstance(exc, cls)), None)
+    if hint is None and isinstance(exc, ConnectionError):
+        hint = _connection_hint()
     if hint is None and not isinstance(exc, AnimusError | OSError) and not debug:
         hint = "run again with --debug for the traceback"
     print(f"error: {' '.join(message.split())}", file=sys.stderr)

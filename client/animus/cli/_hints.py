@@ -7,13 +7,46 @@ in psql. Someone who typed an ``animus`` command gets the command that fixes it 
 from __future__ import annotations
 
 import argparse
+import difflib
 
 from ..errors import AnimusError, EmbeddingDimensionMismatch
-from ..reembed import dimension_change_hint
+
+
+def _queue_names(args: argparse.Namespace) -> list[str]:
+    """The queues of the database the command used ([] when they cannot be read): one more
+    connection, on this error path only."""
+    import asyncio
+
+    import asyncpg
+
+    from ..sql import QUEUE_NAMES
+    from ._connect import resolve_target
+
+    async def fetch() -> list[str]:
+        conn = await asyncpg.connect(resolve_target(args).url, timeout=5)
+        try:
+            return [r[0] for r in await conn.fetch(QUEUE_NAMES)]
+        finally:
+            await conn.close()
+
+    try:
+        return asyncio.run(fetch())
+    except Exception:
+        return []
+
+
+def did_you_mean(name: str, known: list[str]) -> str | None:
+    """``did you mean inbox?`` (or ``inbox or outbox``) when ``known`` has names close to it."""
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    return f"did you mean {' or '.join(close)}?" if close else None
 
 
 def _unknown_queue(exc: AnimusError, args: argparse.Namespace) -> str | None:
     queue = getattr(args, "queue", None) or "NAME"
+    if queue != "NAME":
+        guess = did_you_mean(queue, _queue_names(args))
+        if guess is not None:
+            return f"{guess} (animus work overview lists the queues)"
     hint = f"create it first: animus work create-queue {queue}"
     if getattr(args, "command", None) == "submit":
         hint += " (or submit with --create-queue)"
@@ -46,6 +79,8 @@ def _dimension(exc: AnimusError, args: argparse.Namespace) -> str | None:
     # `sqitch deploy --set embedding_dim=N` does nothing to a deployed database; the path that
     # works is another embedder, or set_embedding_dim and a re-embed (every memory is kept).
     if isinstance(exc, EmbeddingDimensionMismatch) and exc.expected and exc.actual:
+        from ..reembed import dimension_change_hint
+
         return dimension_change_hint(exc.expected, exc.actual)
     return (
         "use an embedder that makes animus.embedding_dim() dimensions (--embedder local makes "
@@ -78,4 +113,4 @@ def cli_hint(exc: BaseException, args: argparse.Namespace | None) -> str | None:
     return translate(exc, args) if translate is not None else None
 
 
-__all__ = ["cli_hint"]
+__all__ = ["cli_hint", "did_you_mean"]

@@ -47,8 +47,9 @@ def require_root() -> Path:
             f"ANIMUS_HOME={where} is not an animus checkout (no script/db)"
             if where
             else "not inside an animus checkout: the embedded cluster is managed by script/db",
-            hint="run from the source tree, or set ANIMUS_HOME to it; "
-            "with another server, pass --url or set DATABASE_URL",
+            hint="run from the source tree, or set ANIMUS_HOME to it; with your own "
+            "PostgreSQL, deploy the schema with animus db deploy --url URL, then pass --url or "
+            "set DATABASE_URL",
         )
     return root
 

@@ -1,4 +1,5 @@
-"""``animus db``: the embedded PostgreSQL cluster of a checkout, through ``script/db``."""
+"""``animus db``: the embedded PostgreSQL cluster of a checkout, through ``script/db``; and
+``deploy --url``, which deploys the schema this package carries into any database."""
 
 from __future__ import annotations
 
@@ -13,10 +14,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
-
-import asyncpg
 
 from ..errors import AnimusError, map_db_error
 from . import _repo
@@ -24,6 +23,9 @@ from ._args import add_command, add_group, common_options, opt
 from ._connect import cluster_errors, resolve_target
 from ._errors import EXIT_OK, UsageError
 from ._output import Output
+
+if TYPE_CHECKING:
+    import asyncpg
 
 
 def url(args: argparse.Namespace, out: Output) -> int:
@@ -54,7 +56,21 @@ def status(args: argparse.Namespace, out: Output) -> int:
 
 
 def deploy(args: argparse.Namespace, out: Output) -> int:
-    return _script_db("deploy", *([args.database] if args.database else []))
+    """The embedded cluster through script/db in a checkout unless --url is given; else the
+    carried Sqitch project into --url, $DATABASE_URL or .env's (animus.cli.deploy)."""
+    from .deploy import deploy_url, embedding_dim
+
+    if opt(args, "url") is None and _repo.find_root() is not None:
+        if args.embedding_dim is not None:
+            os.environ["ANIMUS_EMBEDDING_DIM"] = str(args.embedding_dim)
+        return _script_db("deploy", *([args.database] if args.database else []))
+    if args.database:
+        raise UsageError(
+            "give the database in the URL, not as an argument, when deploying to --url",
+            hint="animus db deploy --url postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
+        )
+    target = resolve_target(args)
+    return deploy_url(target.url, target.origin, embedding_dim(args.embedding_dim))
 
 
 def psql(args: argparse.Namespace, out: Output) -> int:
@@ -168,6 +184,8 @@ _ROLE_SETTING = re.compile(r"^ALTER ROLE (\S+) IN DATABASE \S+ (SET .+;)$", re.M
 
 async def _connect(url: str) -> asyncpg.Connection:
     """A plain connection (the database may hold no animus schema yet), errors mapped."""
+    import asyncpg  # on first use: --help and --version never load it
+
     try:
         return await asyncpg.connect(url)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -177,6 +195,8 @@ async def _connect(url: str) -> asyncpg.Connection:
 async def _restore_checks(url: str) -> tuple[str, bool]:
     """Refuse a target that holds animus already; create the roles the grants name; say
     whether pg_cron can live in this database (cron.database_name, preloaded)."""
+    import asyncpg
+
     conn = await _connect(url)
     try:
         database = str(await conn.fetchval("SELECT current_database()"))
@@ -287,7 +307,9 @@ def configure_db_parser(groups: Any) -> None:
         "manage the embedded PostgreSQL cluster (script/db)",
         "Manage the embedded PostgreSQL cluster of an animus checkout: data in "
         ".local/pgdata, socket in .local/run, TCP on $ANIMUS_PGPORT (default 55432) when it is "
-        "first started, which it remembers. Each command runs script/db.",
+        "first started, which it remembers. Each command runs script/db. Without a checkout, "
+        "deploy --url URL deploys the schema this package carries into any PostgreSQL "
+        "(with Sqitch).",
     )
     cluster = common_options(database=False)
     add_command(
@@ -318,12 +340,31 @@ def configure_db_parser(groups: Any) -> None:
     deploy_cmd = add_command(
         cmds,
         "deploy",
-        "sqitch deploy the schema into the cluster (embedding_dim=$ANIMUS_EMBEDDING_DIM, "
-        "default 384)",
+        "sqitch deploy the schema into the embedded cluster, or with --url into any database",
         deploy,
         parent=cluster,
+        description="Deploy (or upgrade) the animus schema with Sqitch. With --url (or, "
+        "outside a checkout, $DATABASE_URL or ./.env): the Sqitch project this package "
+        "carries, into that database, which is created when missing; Sqitch must be "
+        "installed (apt-get install sqitch libdbd-pg-perl, or the sqitch/sqitch Docker image). "
+        "Without, in a checkout: script/db deploy on the embedded cluster. The first deploy "
+        "fixes the embedding dimension: --embedding-dim, else $ANIMUS_EMBEDDING_DIM, else "
+        "384 (the offline embedder's; 1536 for OpenAI's text-embedding-3-small).",
     )
-    deploy_cmd.add_argument("database", nargs="?", help="database name (default: animus)")
+    deploy_cmd.add_argument(
+        "database", nargs="?", help="the embedded cluster's database (default: animus)"
+    )
+    deploy_cmd.add_argument(
+        "--url",
+        default=argparse.SUPPRESS,
+        help="postgresql:// URL of the database to deploy into (any server)",
+    )
+    deploy_cmd.add_argument(
+        "--embedding-dim",
+        type=int,
+        metavar="N",
+        help="the embedding dimension of a first deploy (default $ANIMUS_EMBEDDING_DIM, else 384)",
+    )
     psql_cmd = add_command(
         cmds, "psql", "open psql on the cluster's animus database", psql, parent=cluster
     )

@@ -7,19 +7,23 @@ import os
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound
-from ..importer import ImportPlan, import_plan, load_import
-from ..memory import DEFAULT_SCOPE
-from ..models import MemoryFilters
-from ..reembed import MAX_BATCH
 from ._args import add_command, add_group, json_object, opt
 from ._connect import connect, make_embedder, resolve_target
 from ._errors import EXIT_OK, UsageError
 from ._output import Output, Progress
+
+if TYPE_CHECKING:
+    # pydantic, the chunker and the embedders load when a command runs, not for --help.
+    from ..importer import ImportPlan
+    from ..models import MemoryFilters
+
+#: animus.memory.DEFAULT_SCOPE and animus.reembed.MAX_BATCH, for the help texts without
+#: importing those modules (test_cli_unit checks that they agree).
+DEFAULT_SCOPE = "default"
+MAX_BATCH = 1000
 
 MATCH_COLUMNS = ("id", "score", "memory_type", "source", "content")
 
@@ -33,6 +37,10 @@ def _scope(args: argparse.Namespace) -> str:
 
 
 def _filters(args: argparse.Namespace) -> MemoryFilters:
+    from pydantic import ValidationError
+
+    from ..models import MemoryFilters
+
     types = args.memory_types
     try:
         return MemoryFilters(
@@ -123,6 +131,8 @@ def import_(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
     # Read and parse everything before connecting: a bad JSONL line stores nothing.
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
+    from ..importer import load_import
+
     plan = load_import(args.path, args.memory_type, args.source)
     for file, reason in plan.skipped:
         print(f"skipped {file}: {reason}", file=sys.stderr)
@@ -130,24 +140,109 @@ def import_(args: argparse.Namespace, out: Output) -> Coroutine[Any, Any, int]:
 
 
 async def _import(args: argparse.Namespace, out: Output, plan: ImportPlan) -> int:
+    import asyncio
+
+    from ..importer import ImportResult, import_plan
+
+    result = ImportResult()
+    show = bool(args.progress) or sys.stderr.isatty()
     async with await connect(args, embedder=True) as db:
-        progress = Progress(plan.total, f"importing {args.path}")
-        ids = await import_plan(
-            db.scoped(_scope(args)), plan, args.batch_size, on_batch=progress.advance
-        )
-        if not plan.total:
-            progress.advance(0)
+        bar = _ImportBar(plan, f"importing {args.path}") if show else None
+        try:
+            await import_plan(db.scoped(_scope(args)), plan, args.batch_size, bar, result)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            # Ctrl-C: each document is stored whole or not at all, so say what is stored;
+            # the next run skips it (unchanged) and carries on with the rest.
+            if bar is not None:
+                bar.close()
+            print(
+                f"stopped: stored {_stored(result)} before the interrupt; run the same command "
+                "again to carry on (the documents stored are skipped, nothing is embedded twice)",
+                file=sys.stderr,
+            )
+            raise
+        if bar is not None:
+            bar.close()
     skipped = [{"file": f, "reason": r} for f, r in plan.skipped]
-    text = f"imported {len(ids)} memories from {args.path}"
+    text = f"imported {len(result.ids)} memories from {args.path}"
     if plan.documents:
-        text += f" ({len(plan.documents)} documents)"
+        text += (
+            f" ({len(plan.documents)} documents: {result.documents_stored} stored, "
+            f"{result.documents_unchanged} unchanged and skipped)"
+        )
     if skipped:
         text += f"; skipped {len(skipped)} files (listed above)"
     out.line(
         text,
-        {"imported": len(ids), "ids": ids, "documents": len(plan.documents), "skipped": skipped},
+        {
+            "imported": len(result.ids),
+            "ids": result.ids,
+            "documents": len(plan.documents),
+            "documents_stored": result.documents_stored,
+            "documents_unchanged": result.documents_unchanged,
+            "chunks_stored": result.chunks_stored,
+            "memories_stored": result.memories_stored,
+            "skipped": skipped,
+        },
     )
     return EXIT_OK
+
+
+def _stored(result: Any) -> str:
+    return (
+        f"{result.documents_stored} documents ({result.chunks_stored} chunks) and "
+        f"{result.memories_stored} JSONL memories ({result.documents_unchanged} documents were "
+        "unchanged)"
+    )
+
+
+class _ImportBar:
+    """The import's progress on stderr with tqdm: documents (and the JSONL file) as the bar,
+    chunks stored, their rate, and the documents skipped as unchanged."""
+
+    def __init__(self, plan: ImportPlan, label: str) -> None:
+        import time
+
+        from tqdm import tqdm
+
+        self._clock = time.monotonic
+        self._start = self._clock()
+        self._jsonl_left = len(plan.memories)
+        self.chunks = self.unchanged = 0
+        self.bar = tqdm(
+            total=plan.files,
+            desc=label,
+            unit="file",
+            file=sys.stderr,
+            dynamic_ncols=True,
+            mininterval=0.2,
+            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} files [{elapsed}<{remaining}{postfix}]",
+        )
+        self._postfix()
+
+    def document(self, doc: Any, chunks: int, unchanged: bool) -> None:
+        if unchanged:
+            self.unchanged += 1
+        else:
+            self.chunks += chunks
+        self._postfix()
+        self.bar.update(1)
+
+    def memories(self, n: int) -> None:
+        self.chunks += n
+        self._jsonl_left -= n
+        self._postfix()
+        if self._jsonl_left <= 0:
+            self.bar.update(1)
+
+    def _postfix(self) -> None:
+        rate = self.chunks / max(self._clock() - self._start, 1e-6)
+        self.bar.set_postfix_str(
+            f"{self.chunks} chunks, {rate:.1f} chunks/s, {self.unchanged} unchanged", refresh=False
+        )
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 async def search(args: argparse.Namespace, out: Output) -> int:
@@ -155,7 +250,9 @@ async def search(args: argparse.Namespace, out: Output) -> int:
         matches = await db.search_memory(
             args.query, args.limit, filters=_filters(args), scope=_scope(args)
         )
-    out.rows([m.model_dump() for m in matches], MATCH_COLUMNS)
+        out.rows([m.model_dump() for m in matches], MATCH_COLUMNS)
+        if not matches:
+            await _hint_unknown_scope(db, args)
     return EXIT_OK
 
 
@@ -172,10 +269,12 @@ async def hybrid(args: argparse.Namespace, out: Output) -> int:
             keyword_ranking=args.keyword_ranking,
             scope=_scope(args),
         )
-    out.rows(
-        [h.model_dump() for h in hits],
-        ("id", "score", "vector_rank", "keyword_rank", "memory_type", "source", "content"),
-    )
+        out.rows(
+            [h.model_dump() for h in hits],
+            ("id", "score", "vector_rank", "keyword_rank", "memory_type", "source", "content"),
+        )
+        if not hits:
+            await _hint_unknown_scope(db, args)
     return EXIT_OK
 
 
@@ -184,9 +283,31 @@ def _chosen_scope(args: argparse.Namespace) -> str | None:
     return _scope(args) if args.scope or os.environ.get(SCOPE_ENV) else None
 
 
+async def _hint_unknown_scope(db: Any, args: argparse.Namespace) -> None:
+    """After a call that found nothing in a scope the user named: when the scope holds no
+    memories at all (a typo, most often), say so on stderr, with the close scope names. Needs
+    to read animus.memory_overview (animus_ops, or the owner); says nothing without it."""
+    from ..errors import PermissionDenied
+    from ._hints import did_you_mean
+
+    chosen = _chosen_scope(args)
+    if chosen is None:
+        return
+    try:
+        scopes = sorted({row["scope"] for row in await db.memory_overview()})
+    except PermissionDenied:
+        return
+    if chosen in scopes:
+        return
+    guess = did_you_mean(chosen, scopes) or "animus memory stats lists the scopes"
+    print(f"hint: scope {chosen!r} holds no memories; {guess}", file=sys.stderr)
+
+
 async def stats(args: argparse.Namespace, out: Output) -> int:
     async with await connect(args) as db:
         rows = await db.memory_overview(_chosen_scope(args))
+        if not rows:
+            await _hint_unknown_scope(db, args)
     out.rows(
         rows,
         ("scope", "memory_type", "embedding_model", "memories", "oldest", "newest", "last_updated"),
@@ -208,11 +329,17 @@ async def reembed(args: argparse.Namespace, out: Output) -> int:
             )
         db.embedder = embedder
         await db.check()  # the embedder's dimension against the database's, with the hint
-        total = await db.count_to_reembed(embedder.model, memory_type=args.memory_type)
+        scope = _chosen_scope(args)
+        total = await db.count_to_reembed(embedder.model, memory_type=args.memory_type, scope=scope)
         progress = Progress(total, f"re-embedding with {embedder.model}")
         result = await db.reembed(
-            memory_type=args.memory_type, batch_size=args.batch, on_batch=progress.advance
+            memory_type=args.memory_type,
+            batch_size=args.batch,
+            on_batch=progress.advance,
+            scope=scope,
         )
+        if not total and scope is not None:
+            await _hint_unknown_scope(db, args)
         if not total:
             progress.advance(0)
     text = f"re-embedded {result.reembedded} memories with {result.model}"
@@ -279,7 +406,7 @@ def configure_memory_parser(groups: Any) -> None:
     imp = add_command(
         cmds,
         "import",
-        "import a JSONL file or a folder of Markdown, in batches, with a progress bar on stderr",
+        "import a JSONL file or a folder of Markdown; unchanged documents are skipped",
         import_,
         embedder=True,
         description="Import memories. A .md, .markdown or .txt file (any case) is a document: "
@@ -288,7 +415,11 @@ def configure_memory_parser(groups: Any) -> None:
         "again replaces all of its chunks. A .jsonl file holds one JSON object per line with "
         "content and optionally memory_type, source and metadata, stored in batches (the same "
         "content and type give the same id). A folder is searched for all of these; a file "
-        "that cannot be read or is not UTF-8 is skipped and reported, the rest are imported.",
+        "that cannot be read or is not UTF-8 is skipped and reported, the rest are imported. "
+        "A document whose text (its SHA-256, kept in the metadata as content_sha256), type, "
+        "source and embedding model match what its key holds is skipped without embedding, so "
+        "an import can be run again after an edit or a Ctrl-C and does only what is left. "
+        "Progress (files, chunks, chunks/s) goes to stderr on a terminal, or with --progress.",
     )
     imp.add_argument("path", type=Path, help="a file (.md, .markdown, .txt, .jsonl) or a folder")
     imp.add_argument(
@@ -298,6 +429,12 @@ def configure_memory_parser(groups: Any) -> None:
     )
     imp.add_argument("--source", help="source for items without one")
     imp.add_argument("--batch-size", type=int, default=64, help="memories per batch (default 64)")
+    imp.add_argument(
+        "--progress",
+        action="store_true",
+        help="show the progress bar (files, chunks, chunks/s) on stderr even when it is not a "
+        "terminal (on a terminal it is always shown)",
+    )
     _scope_option(imp)
 
     search_cmd = add_command(
@@ -355,6 +492,7 @@ def configure_memory_parser(groups: Any) -> None:
         "ANIMUS_EMBEDDING_MODEL; local: all-MiniLM-L6-v2)",
     )
     rem.add_argument("--type", dest="memory_type", help="only memories of this memory_type")
+    _scope_option(rem, help=f"only this scope (default ${SCOPE_ENV}, else every scope)")
     rem.add_argument(
         "--batch", type=int, default=100, help=f"memories per batch, 1..{MAX_BATCH} (default 100)"
     )

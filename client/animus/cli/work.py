@@ -8,14 +8,15 @@ import json
 import os
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..db import Db
-from ..models import NewWorkItem
 from ._args import add_command, add_group, json_object, opt, uuid_arg
 from ._connect import connect
 from ._errors import EXIT_ERROR, EXIT_OK, UsageError
 from ._output import Output
+
+if TYPE_CHECKING:
+    from ..db import Db
 
 SUBMIT_COLUMNS = ("work_id", "status", "merged_into", "msg_id")
 
@@ -54,6 +55,23 @@ def duration(text: str) -> dt.timedelta:
     return dt.timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[unit[0]])
 
 
+_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def human_duration(delta: dt.timedelta) -> str:
+    """``7 days``, ``1 day 12 hours``, ``90 minutes`` is ``1 hour 30 minutes``; at most two
+    units, as a person would say it (``str(timedelta)`` prints ``7 days, 0:00:00``)."""
+    left = round(delta.total_seconds())
+    if left == 0:
+        return "0 seconds"
+    parts = []
+    for name, seconds in _UNITS:
+        count, left = divmod(left, seconds)
+        if count:
+            parts.append(f"{count} {name}{'s' * (count != 1)}")
+    return " ".join(parts[:2])
+
+
 async def purge(args: argparse.Namespace, out: Output) -> int:
     totals = {"reconciled": 0, "messages_deleted": 0, "items_deleted": 0}
     rounds = 0
@@ -81,7 +99,8 @@ async def purge(args: argparse.Namespace, out: Output) -> int:
     verb = "would remove" if args.dry_run else "removed"
     text = (
         f"{verb} {totals['messages_deleted']} archived messages and {totals['items_deleted']} "
-        f"terminal items older than {args.older_than}; reconciled {totals['reconciled']} items "
+        f"terminal items older than {human_duration(args.older_than)}; reconciled "
+        f"{totals['reconciled']} items "
         f"whose message was gone"
     )
     if more:
@@ -106,6 +125,8 @@ async def reconcile(args: argparse.Namespace, out: Output) -> int:
 
 
 async def submit(args: argparse.Namespace, out: Output) -> int:
+    from ..models import NewWorkItem
+
     async with await connect(args) as db:
         if args.create_queue:
             await db.create_queue(args.queue)
@@ -232,7 +253,7 @@ async def overview(args: argparse.Namespace, out: Output) -> int:
             "dead",
             "merged",
             "orphaned",
-            "oldest_queued_age",
+            "oldest_ready_age",
             "queue_length",
         ),
     )
@@ -538,8 +559,8 @@ def configure_work_parser(groups: Any) -> None:
     add_command(
         cmds,
         "overview",
-        "per queue: items queued, running, dead and merged, the oldest queued item's age, and "
-        "pgmq's queue length (animus.queue_overview)",
+        "per queue: items queued (ready or delayed), running, dead and merged, the oldest ready "
+        "item's age, and pgmq's queue length (animus.queue_overview)",
         overview,
     )
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Literal
+from typing import Literal, TextIO
 
 from opentelemetry import metrics, trace
 from opentelemetry._logs import set_logger_provider
@@ -87,6 +88,9 @@ class TelemetryConfig:
     span_exporters: Sequence[SpanExporter] = field(default_factory=tuple)
     metric_readers: Sequence[MetricReader] = field(default_factory=tuple)
     log_exporters: Sequence[LogRecordExporter] = field(default_factory=tuple)
+    #: where the console exporters write (None: standard output); the CLI passes stderr so
+    #: that spans never mix with a command's output
+    console_out: TextIO | None = None
 
     @classmethod
     def from_env(cls) -> TelemetryConfig:
@@ -255,12 +259,16 @@ def init_telemetry(config: TelemetryConfig | None = None) -> TelemetryGuard:
     if traces == "otlp":
         tracer_provider.add_span_processor(BatchSpanProcessor(_otlp_span_exporter(config)))
     elif traces == "console":
-        tracer_provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        tracer_provider.add_span_processor(
+            SimpleSpanProcessor(ConsoleSpanExporter(out=config.console_out or sys.stdout))
+        )
 
     readers = list(config.metric_readers)
     if metrics_kind != "none":
         metric_exporter = (
-            _otlp_metric_exporter(config) if metrics_kind == "otlp" else ConsoleMetricExporter()
+            _otlp_metric_exporter(config)
+            if metrics_kind == "otlp"
+            else ConsoleMetricExporter(out=config.console_out or sys.stdout)
         )
         readers.append(
             PeriodicExportingMetricReader(
@@ -278,7 +286,7 @@ def init_telemetry(config: TelemetryConfig | None = None) -> TelemetryGuard:
         )
     elif logs == "console":
         logger_provider.add_log_record_processor(
-            SimpleLogRecordProcessor(ConsoleLogRecordExporter())
+            SimpleLogRecordProcessor(ConsoleLogRecordExporter(out=config.console_out or sys.stdout))
         )
 
     if config.set_global:
