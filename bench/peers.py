@@ -558,6 +558,7 @@ def print_report(result: dict[str, Any], systems: list[str]) -> None:
         f"{k}{' +key' if keyed else ''} c{c}" for k, keyed in cases for c in (1, 8)
     )
     print(header + " |")
+    print("|---" * (1 + 2 * len(cases)) + "|")
     for system in systems:
         cells = []
         for kind, keyed in cases:
@@ -576,6 +577,7 @@ def print_report(result: dict[str, Any], systems: list[str]) -> None:
         print(f"| {LABELS[system]} | " + " | ".join(cells) + " |")
     print("\nDrain, jobs/s (server CPU µs/job); vs loop = jobs/s / raw read_work loop's")
     print("| worker | c1 | c8 | vs loop c1 | vs loop c8 | CPU vs loop c1 | CPU vs loop c8 |")
+    print("|---|---|---|---|---|---|---|")
     for name, (system, _) in DRAINS.items():
         if system not in systems:
             continue
@@ -619,7 +621,14 @@ async def amain() -> int:
     )
     parser.add_argument("--only", help=f"comma-separated systems from {','.join(ENQUEUERS)}")
     parser.add_argument("--output", type=Path, help="JSON path (default bench/results/peers*.json)")
+    parser.add_argument(
+        "--report", type=Path, metavar="JSON", help="print the tables of an earlier run's JSON"
+    )
     args = parser.parse_args()
+    if args.report:
+        earlier = json.loads(args.report.read_text())
+        print_report(earlier, earlier["meta"]["systems"])
+        return 0
     quick = bool(args.quick)
     sizes = Sizes(
         rounds=args.rounds or (1 if quick else 3),
