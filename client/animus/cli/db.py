@@ -107,6 +107,7 @@ def _libpq(url: str) -> tuple[str, dict[str, str]]:
     env["PGPASSWORD"] = unquote(parts.password)
     user = f"{parts.username}@" if parts.username else ""
     host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
     netloc = f"{user}{host}" + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc)), env
 
@@ -179,7 +180,8 @@ _PG_CRON_ENTRY = re.compile(
 )
 #: The role settings of the dumped database (a dump holds them with the database's own
 #: properties, which pg_restore writes only with --create): re-aimed at the target database.
-_ROLE_SETTING = re.compile(r"^ALTER ROLE (\S+) IN DATABASE \S+ (SET .+;)$", re.MULTILINE)
+_IDENT = r'(?:"(?:[^"]|"")*"|\S+)'
+_ROLE_SETTING = re.compile(rf"^ALTER ROLE ({_IDENT}) IN DATABASE {_IDENT} (SET .+;)$", re.MULTILINE)
 
 
 async def _connect(url: str) -> asyncpg.Connection:
