@@ -201,6 +201,12 @@ _sessions: dict[str, _HeldSession] = {}
 def _run_session(server_url: str) -> _HeldSession:
     """This process's session on the server, holding this run's lock shared."""
     held = _sessions.get(server_url)
+    if held is not None:
+        try:
+            held.one("SELECT 1")
+        except (OSError, RuntimeError):
+            # The server restarted (a throwaway cluster): a new session, and the lock again.
+            held = None
     if held is None:
         held = _HeldSession(server_url)
         held.one(f"SELECT pg_advisory_lock_shared({_lock_key(_LOCK_RUN, RUN_ID)})")
