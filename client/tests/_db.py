@@ -88,8 +88,16 @@ def sqitch(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-def deploy(url: str, embedding_dim: int) -> None:
-    sqitch(url, "deploy", "--set", f"embedding_dim={embedding_dim}")
+def deploy(url: str, embedding_dim: int, *, verify: bool = True) -> None:
+    """``sqitch deploy`` at ``embedding_dim``; ``verify=False`` skips the verify script after
+    each change (for a test that runs ``sqitch verify`` itself right after)."""
+    sqitch(
+        url,
+        "deploy",
+        *([] if verify else ["--no-verify"]),
+        "--set",
+        f"embedding_dim={embedding_dim}",
+    )
 
 
 def revert(url: str) -> None:
@@ -193,6 +201,12 @@ _sessions: dict[str, _HeldSession] = {}
 def _run_session(server_url: str) -> _HeldSession:
     """This process's session on the server, holding this run's lock shared."""
     held = _sessions.get(server_url)
+    if held is not None:
+        try:
+            held.one("SELECT 1")
+        except (OSError, RuntimeError):
+            # The server restarted (a throwaway cluster): a new session, and the lock again.
+            held = None
     if held is None:
         held = _HeldSession(server_url)
         held.one(f"SELECT pg_advisory_lock_shared({_lock_key(_LOCK_RUN, RUN_ID)})")
@@ -240,7 +254,7 @@ def template_database(server_url: str, embedding_dim: int) -> str:
         psql(server_url, f'CREATE DATABASE "{name}_wip"')
         # Without verify: what is verified is the deploy, which the tests about it and
         # script/test's Sqitch round trip do; a template only has to be what a deploy writes.
-        sqitch(wip, "deploy", "--no-verify", "--set", f"embedding_dim={embedding_dim}")
+        deploy(wip, embedding_dim, verify=False)
         psql(server_url, f'ALTER DATABASE "{name}_wip" RENAME TO "{name}"')
     finally:
         held.one(f"SELECT pg_advisory_unlock({build_key})")

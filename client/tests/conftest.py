@@ -102,12 +102,43 @@ async def db(database_url: str, local_embedder: LocalEmbedder) -> AsyncIterator[
 DATABASE_FIXTURES = frozenset({"server_url", "database_url", "db", "template_database"})
 
 
+_file_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # In the controller (or the only process) this sees every test's phases, workers' too.
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        name = _file_of(report.nodeid)
+        _file_seconds[name] = _file_seconds.get(name, 0.0) + report.duration
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # This process is done with the run's templates; the last one out drops them.
     _db.release_templates()
+    cache = session.config.cache
+    if cache is not None and _file_seconds and not os.environ.get("PYTEST_XDIST_WORKER"):
+        known: dict[str, float] = cache.get(FILE_SECONDS_KEY, {})
+        cache.set(FILE_SECONDS_KEY, {**known, **_file_seconds})
+
+
+#: Where the controller keeps each test file's time of the last run (in .pytest_cache).
+FILE_SECONDS_KEY = "animus/file_seconds"
+
+
+def _file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The slowest files of the last run first, so that under pytest-xdist (--dist loadfile) no
+    # long file starts last and runs alone at the end; files without a time (new ones, or the
+    # first run) come first of all, in their order. Tests keep their order inside a file.
+    # Every worker collects the same order, as xdist requires: they read the same cache.
+    seconds: dict[str, float] = config.cache.get(FILE_SECONDS_KEY, {}) if config.cache else {}
+    rank = {f: i for i, f in enumerate(dict.fromkeys(_file_of(i.nodeid) for i in items))}
+    items.sort(
+        key=lambda i: (-seconds.get(_file_of(i.nodeid), float("inf")), rank[_file_of(i.nodeid)])
+    )
     for item in items:
         uses = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
         if item.get_closest_marker("unit") is not None and uses:
