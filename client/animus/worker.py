@@ -704,9 +704,7 @@ class Worker:
 
     async def process(self, item: WorkItem) -> ItemResult:
         """Handle one delivered item under a heartbeat and settle it with its lease."""
-        span = start_work_span(
-            item.work_type, item.id, item.traceparent, queue=item.queue_name, msg_id=item.msg_id
-        )
+        span = _process_span(item)
         started = time.perf_counter()
         with trace.use_span(span, end_on_exit=True):
             task = self.task_for(item.work_type)
@@ -969,6 +967,19 @@ class Worker:
         self.stats.handed_back += 1
         span.add_event("animus.work.handed_back", {"animus.work.state": state})
         return ItemResult(item, "handed_back", None, error, ms)
+
+
+def _process_span(item: WorkItem) -> Any:
+    """The item's ``process`` span; with no tracer provider installed anywhere, the shared
+    non-recording span, without building the attributes and parsing the traceparent that
+    nobody would see (a tenth of a millisecond per item)."""
+    if _state._tracer_provider is None and isinstance(
+        trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider
+    ):
+        return trace.INVALID_SPAN
+    return start_work_span(
+        item.work_type, item.id, item.traceparent, queue=item.queue_name, msg_id=item.msg_id
+    )
 
 
 def _describe(exc: BaseException) -> str:
