@@ -16,7 +16,7 @@ user that may read the backends' /proc entries). Targets: the worker's CPU per i
     .venv/bin/python bench/worker_speed.py URL [--items 3000] [--rounds 3] [--prefetch N]
 
 Without --prefetch the worker adapts its prefetch (the default); --prefetch 0 holds no item
-beyond its slots.
+beyond its slots. PYTHONPATH=OLD_CHECKOUT/client measures an older worker the same way.
 """
 
 from __future__ import annotations
@@ -93,7 +93,10 @@ async def worker_side(
     async def noop(_: Db, item: WorkItem) -> None:
         return None
 
-    worker = Worker(db, [queue], noop, concurrency=concurrency, prefetch=prefetch)
+    # prefetch only when asked: the script also measures the worker of an older checkout
+    # (PYTHONPATH=OLD/client), which has no such option.
+    options: dict[str, Any] = {} if prefetch is None else {"prefetch": prefetch}
+    worker = Worker(db, [queue], noop, concurrency=concurrency, **options)
     cpu0 = backend_cpu_seconds(pids)
     started = time.perf_counter()
     stats = await worker.run(until_empty=True)

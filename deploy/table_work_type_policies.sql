@@ -24,6 +24,6 @@ COMMENT ON COLUMN animus.work_type_policies.max_attempts IS
 COMMENT ON COLUMN animus.work_type_policies.retry_base_seconds IS
     'Backoff base; NULL: the queue''s backoff applies. 0 retries at once.';
 
-GRANT SELECT ON animus.work_type_policies TO animus_app, animus_ops;
+GRANT SELECT ON animus.work_type_policies TO animus_ops;
 
 COMMIT;

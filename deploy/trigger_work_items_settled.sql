@@ -9,7 +9,7 @@ BEGIN;
 
 CREATE FUNCTION animus._notify_settled()
     RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN

@@ -38,13 +38,13 @@ SELECT is(ARRAY(SELECT name FROM fn WHERE name IN ('_vector_leg', '_is_active', 
 SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animus_app', oid, 'EXECUTE') ORDER BY 1),
     ARRAY['archive_work', 'cancel_work', 'complete_work', 'complete_work_batch', 'count_to_reembed', 'create_queue', 'delete_work', 'deployed_changes', 'embedding_dim', 'extend_work',
           'fail_work', 'forget_document', 'forget_memories', 'forget_memory', 'get_memory', 'hybrid_search', 'keyword_search', 'memories_to_reembed', 'read_work',
-          'search_memory', 'set_embeddings', 'set_queue_policy', 'store_document', 'store_memories', 'store_memory', 'stored_documents', 'submit_work',
-          'submit_work_batch', 'update_memory'],
+          'release_work', 'search_memory', 'set_embeddings', 'set_queue_policy', 'set_work_type_policy', 'store_document', 'store_memories', 'store_memory', 'stored_documents',
+          'submit_work', 'submit_work_batch', 'update_memory', 'work_result'],
     'animus_app may execute exactly the agent API');
 
 SELECT is(ARRAY(SELECT DISTINCT name FROM fn WHERE has_function_privilege('animus_ops', oid, 'EXECUTE') ORDER BY 1),
     ARRAY['_queue_length', '_queue_stats', 'bind_scope', 'cancel_work', 'create_queue', 'deployed_changes', 'embedding_dim', 'list_schedules', 'pause_schedule', 'purge', 'reconcile', 'requeue_dead', 'schedule_work',
-          'set_queue_policy', 'unbind_scope', 'unschedule_work', 'work_provenance'],
+          'set_queue_policy', 'set_work_type_policy', 'unbind_scope', 'unschedule_work', 'work_provenance', 'work_result'],
     'animus_ops may execute exactly the operator API (and _queue_length and _queue_stats, which queue_overview calls)');
 
 SELECT is(ARRAY(SELECT name FROM fn WHERE name LIKE '\_%' AND has_function_privilege('animus_app', oid, 'EXECUTE')),
@@ -69,8 +69,9 @@ SELECT is(ARRAY(SELECT name FROM rel
                 ORDER BY 1),
     '{}'::text[], 'animus_ops can write no table of animus or pgmq');
 SELECT is(ARRAY(SELECT name FROM rel WHERE CASE WHEN relkind = 'S' THEN false ELSE has_table_privilege('animus_ops', oid, 'SELECT') END ORDER BY 1),
-    ARRAY['animus.memory_overview', 'animus.queue_overview', 'animus.queues', 'animus.schedules', 'animus.scope_bindings', 'animus.work_items'],
-    'animus_ops reads the overviews, the queues, the work items and the scope bindings, and nothing else');
+    ARRAY['animus.memory_overview', 'animus.queue_overview', 'animus.queues', 'animus.schedules', 'animus.scope_bindings', 'animus.work_attempts',
+          'animus.work_items', 'animus.work_type_policies'],
+    'animus_ops reads the overviews, the queues, the work items, their attempts, the type policies and the scope bindings, and nothing else');
 SELECT is(ARRAY(SELECT name FROM rel WHERE CASE WHEN relkind = 'S' THEN has_sequence_privilege('public', oid, 'USAGE, SELECT, UPDATE')
                            ELSE has_table_privilege('public', oid, 'SELECT, INSERT, UPDATE, DELETE') END ORDER BY 1),
     '{}'::text[], 'PUBLIC holds no privilege on any relation of animus or pgmq');

@@ -94,6 +94,10 @@ def test_the_worker_survives_a_restart_and_terminated_connections(
             """
         )
     )
+    # Files, not pipes: nobody reads a pipe until the end, and a full one would block the
+    # worker's writes (and so its whole event loop).
+    out_path, err_path = tmp_path / "worker.out", tmp_path / "worker.err"
+    out_file, err_file = out_path.open("w"), err_path.open("w")
     worker = subprocess.Popen(
         [
             *(sys.executable, "-m", "animus", "work", "run", queue),
@@ -102,9 +106,8 @@ def test_the_worker_survives_a_restart_and_terminated_connections(
         ],
         cwd=tmp_path,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=out_file,
+        stderr=err_file,
     )
 
     def completed() -> int:
@@ -146,21 +149,25 @@ def test_the_worker_survives_a_restart_and_terminated_connections(
         wait_until(listening, "the LISTEN connection to come back after pg_terminate_backend")
         assert worker.poll() is None, "the worker must not exit on a lost connection"
         worker.send_signal(signal.SIGTERM)
-        stdout, stderr = worker.communicate(timeout=120)
+        worker.wait(timeout=120)
     except AssertionError as failed:
         activity = _db.psql(url, "SELECT pid, state, query FROM pg_stat_activity")
         items = _db.psql(
             url, "SELECT state, attempts, count(*) FROM animus.work_items GROUP BY 1, 2"
         )
         worker.kill()
-        _, stderr = worker.communicate()
+        worker.wait()
+        stderr = err_path.read_text()
         raise AssertionError(
             f"{failed}\nitems:\n{items}\nsessions:\n{activity}\nworker's stderr:\n{stderr}"
         ) from None
     finally:
         if worker.poll() is None:
             worker.kill()
-            worker.communicate()
+            worker.wait()
+        out_file.close()
+        err_file.close()
+    stdout, stderr = out_path.read_text(), err_path.read_text()
     assert worker.returncode == 0, stderr
     # asyncpg's pool logs its own retries with a traceback; none may come from the worker.
     assert "animus/worker.py" not in stderr and "Task exception" not in stderr, stderr

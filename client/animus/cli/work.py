@@ -365,6 +365,7 @@ async def run(args: argparse.Namespace, out: Output) -> int:
                 vt_seconds=args.vt,
                 concurrency=args.concurrency,
                 batch_size=args.batch,
+                prefetch=args.prefetch,
                 poll_interval=args.poll,
                 retry_delay_seconds=args.retry_delay,
                 shutdown_timeout=args.shutdown_timeout,
@@ -663,7 +664,16 @@ def configure_work_parser(groups: Any) -> None:
         metavar="SECONDS",
         help="visibility timeout; the heartbeat extends it every third of it (default 60)",
     )
-    run_cmd.add_argument("--batch", type=int, help="most items per read (default: the free slots)")
+    run_cmd.add_argument(
+        "--batch", type=int, help="most items per read (default: max(concurrency, 10))"
+    )
+    run_cmd.add_argument(
+        "--prefetch",
+        type=int,
+        metavar="N",
+        help="items to hold beyond the running ones, under their heartbeat (default: adapt to "
+        "the handlers, as many as start within 0.1 s; 0: none)",
+    )
     run_cmd.add_argument(
         "--shutdown-timeout",
         type=float,
