@@ -518,7 +518,7 @@ def test_missing_database_and_wrong_password_get_hints(server_url: str) -> None:
     missing = _db.with_database(server_url, f"no_such_db_{uuid.uuid4().hex[:8]}")
     proc = animus("work", "overview", url=missing)
     assert_one_line_error(proc, 1, "does not exist")
-    assert "script/db deploy NAME" in proc.stderr
+    assert "animus db deploy --url URL creates it" in proc.stderr
 
     env = _db.libpq_env(server_url)
     host = env.get("PGHOST", "localhost")

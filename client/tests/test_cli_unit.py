@@ -127,6 +127,8 @@ def test_sql_hints_become_cli_commands() -> None:
     )
     read = argparse.Namespace(group="work", command="read", queue="inbox")
     assert cli_hint(unknown, read) == "create it first: animus work create-queue inbox"
+    known = argparse.Namespace(group="work", command="read", queue="inbx", known_queues=["inbox"])
+    assert cli_hint(unknown, known) == "did you mean inbox? (animus work overview lists the queues)"
     item = UnknownWorkItem("unknown work item", sqlstate="AN003", hint="Pass the id ...")
     complete = argparse.Namespace(group="work", command="complete", work_id="abc")
     hint = cli_hint(item, complete)
@@ -259,3 +261,13 @@ def test_unreachable_openai_endpoint_is_named_without_the_key() -> None:
     assert info.value.hint is not None and "OPENAI_BASE_URL" in info.value.hint
     for secret in ("sk-very-secret-key", "hunter2", "token=abc"):
         assert secret not in message and secret not in repr(embedder)
+
+
+@pytest.mark.unit
+def test_the_cli_help_constants_agree_with_the_client() -> None:
+    """cli/memory.py copies two constants so that --help imports neither module."""
+    from animus import memory, reembed
+    from animus.cli import memory as cli_memory
+
+    assert cli_memory.DEFAULT_SCOPE == memory.DEFAULT_SCOPE
+    assert cli_memory.MAX_BATCH == reembed.MAX_BATCH

@@ -133,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_PIPE
     except Exception as exc:
+        if getattr(exc, "sqlstate", None) == "AN002":  # an unknown queue: a typo of one?
+            from ._hints import queue_names
+
+            args.known_queues = queue_names(args)
         report_error(exc, debug, args)
         return exit_code(exc)
 

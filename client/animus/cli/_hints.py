@@ -12,9 +12,10 @@ import difflib
 from ..errors import AnimusError, EmbeddingDimensionMismatch
 
 
-def _queue_names(args: argparse.Namespace) -> list[str]:
+def queue_names(args: argparse.Namespace) -> list[str]:
     """The queues of the database the command used ([] when they cannot be read): one more
-    connection, on this error path only."""
+    connection, on the unknown-queue error path only (``main`` keeps them in
+    ``args.known_queues`` for the hint)."""
     import asyncio
 
     import asyncpg
@@ -37,14 +38,14 @@ def _queue_names(args: argparse.Namespace) -> list[str]:
 
 def did_you_mean(name: str, known: list[str]) -> str | None:
     """``did you mean inbox?`` (or ``inbox or outbox``) when ``known`` has names close to it."""
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.8)
     return f"did you mean {' or '.join(close)}?" if close else None
 
 
 def _unknown_queue(exc: AnimusError, args: argparse.Namespace) -> str | None:
     queue = getattr(args, "queue", None) or "NAME"
     if queue != "NAME":
-        guess = did_you_mean(queue, _queue_names(args))
+        guess = did_you_mean(queue, getattr(args, "known_queues", None) or [])
         if guess is not None:
             return f"{guess} (animus work overview lists the queues)"
     hint = f"create it first: animus work create-queue {queue}"
@@ -113,4 +114,4 @@ def cli_hint(exc: BaseException, args: argparse.Namespace | None) -> str | None:
     return translate(exc, args) if translate is not None else None
 
 
-__all__ = ["cli_hint", "did_you_mean"]
+__all__ = ["cli_hint", "did_you_mean", "queue_names"]
