@@ -651,8 +651,10 @@ async def amain() -> int:
     )
     args = parser.parse_args()
     if args.report:
-        earlier = json.loads(args.report.read_text())
-        print_report(earlier, earlier["meta"]["systems"])
+        earlier = json.loads(args.report.read_text())  # a finished run, or a .partial.json
+        systems = earlier.get("meta", {}).get("systems", ENQUEUERS)
+        earlier.setdefault("targets", targets(earlier, systems))
+        print_report(earlier, systems)
         return 0
     quick = bool(args.quick)
     sizes = Sizes(
