@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import os
 import re
@@ -262,6 +261,8 @@ async def _restored_summary(url: str, cron_here: bool) -> dict[str, Any]:
 
 
 def restore(args: argparse.Namespace, out: Output) -> int:
+    import asyncio  # on first use: --help and --version never load it
+
     dump = Path(args.dump).expanduser()
     if not dump.is_file():
         raise FileNotFoundError(f"no such backup: {dump}")
