@@ -14,6 +14,7 @@ other was pointed at a queue that does not exist behind animus's back, so its ru
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -74,8 +75,8 @@ async def cron_conn(cron_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @dataclass(frozen=True)
 class Tick:
-    """Two one-minute schedules added at ``added_at``: ``name`` submits into ``queue``;
-    ``broken`` names a queue that does not exist, so its runs fail."""
+    """Two one-minute schedules, both committed by ``added_at``: ``name`` submits into
+    ``queue``; ``broken`` names a queue that does not exist, so its runs fail."""
 
     name: str
     queue: str
@@ -86,6 +87,9 @@ class Tick:
 @pytest.fixture(scope="module")
 def tick(cron_url: str) -> Iterator[Tick]:
     tag = uuid.uuid4().hex[:8]
+    # added_at is set once everything below has committed: on a loaded machine the four CLI
+    # calls take seconds each, and a schedule committed after a minute boundary first runs at
+    # the next one (seen: a deadline taken before the calls passed before pg_cron's first run).
     t = Tick(f"tick_{tag}", f"tick_{tag}", f"tick_broken_{tag}", dt.datetime.now(dt.UTC))
     cli_ok("work", "create-queue", t.queue, url=cron_url)
     cli_ok("work", "create-queue", t.broken, url=cron_url)
@@ -100,6 +104,7 @@ def tick(cron_url: str) -> Iterator[Tick]:
         cron_url,
         f"UPDATE animus.schedules SET queue_name = 'gone_{tag}' WHERE name = '{t.broken}'",
     )
+    t = dataclasses.replace(t, added_at=dt.datetime.now(dt.UTC))
     try:
         yield t
     finally:
