@@ -362,6 +362,8 @@ class Worker:
         )
         self._to_complete: list[tuple[WorkItem, Any, int, asyncio.Future[str]]] = []
         self._completers: set[asyncio.Task[None]] = set()
+        #: connections kept between reads and completions (see _on_lane)
+        self._lanes: list[Db] = []
         #: ids of the items whose handler has a slot (a prefetched item waits for one)
         self._began: set[Any] = set()
         #: complete_work_batch calls on their way at once: one while handlers are few, more
@@ -534,6 +536,7 @@ class Worker:
             for completer in list(self._completers):
                 await _settled_quietly(completer)
             await self._stop_listening()
+            await self._close_lanes()
         return self.stats
 
     # --- push wake-ups ---------------------------------------------------------------------------
@@ -633,7 +636,7 @@ class Worker:
             sizes = [min(self.batch_size, free - i) for i in range(0, free, self.batch_size)]
             reads = await asyncio.gather(
                 *(
-                    self._timed(self.db.read_work(queue, self.vt_seconds, n))
+                    self._on_lane(Db.read_work, queue, self.vt_seconds, n)
                     for n in sizes[: self._readers_max]
                 ),
                 return_exceptions=True,
@@ -757,6 +760,43 @@ class Worker:
                 return "lost"
             except Exception as exc:  # a transient database error: the next beat tries again
                 log.warning("heartbeat of %s failed: %s", item.id, exc)
+
+    async def _on_lane(self, call: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        """``call(db, *args)`` on a connection the worker keeps between calls (a lane), within
+        ``call_timeout``. Reads and completions go this way: a pool would run its connection
+        reset (a round trip, and RESET ALL in the server) after every call, which cost more
+        server CPU than the batch itself. A lane whose call fails for the connection is given
+        back to the pool (which replaces it); the next call takes a fresh one."""
+        pool = self.db.pool
+        if pool is None:
+            return await self._timed(call(self.db, *args))
+        lane = self._lanes.pop() if self._lanes else None
+        try:
+            if lane is None:
+                conn = await self._timed(pool.acquire())
+                lane = Db(conn, owned=False, embedder=self.db.embedder, scope=self.db.scope)
+                lane._work_telemetry = self.db._work_telemetry
+            result = await self._timed(call(lane, *args))
+        except BaseException as exc:
+            if lane is not None:
+                if isinstance(exc, AnimusError) and not isinstance(exc, ConnectionError):
+                    self._lanes.append(lane)  # the database refused the call: the lane is fine
+                else:
+                    await self._release_lane(lane)
+            raise
+        self._lanes.append(lane)
+        return result
+
+    async def _release_lane(self, lane: Db) -> None:
+        pool = self.db.pool
+        if pool is not None:
+            with contextlib.suppress(Exception):
+                await pool.release(lane._executor, timeout=5)
+
+    async def _close_lanes(self) -> None:
+        lanes, self._lanes = self._lanes, []
+        for lane in lanes:
+            await self._release_lane(lane)
 
     async def _timed(self, call: Awaitable[Any]) -> Any:
         """``await call`` within ``call_timeout``; no answer in time is a ``ConnectionError``."""
@@ -885,10 +925,9 @@ class Worker:
             most = sql.COMPLETE_WORK_BATCH_MAX
             batch, self._to_complete = self._to_complete[:most], self._to_complete[most:]
             try:
-                results = await self._timed(
-                    self.db.complete_batch(
-                        [WorkCompletion.of(item, outcome, ms) for item, outcome, ms, _ in batch]
-                    )
+                results = await self._on_lane(
+                    Db.complete_batch,
+                    [WorkCompletion.of(item, outcome, ms) for item, outcome, ms, _ in batch],
                 )
             except asyncio.CancelledError:
                 _fail_futures(batch, asyncio.CancelledError())

@@ -15,6 +15,7 @@ from animus.models import (
     NewMemory,
     SubmitResult,
     WorkItem,
+    WorkResult,
 )
 
 from . import _db
@@ -27,6 +28,7 @@ MODELS = {
     "complete_result": CompleteResult,
     "memory_match": MemoryMatch,
     "hybrid_match": HybridMatch,
+    "work_result": WorkResult,
 }
 
 
