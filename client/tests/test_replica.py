@@ -48,6 +48,8 @@ def primary_and_replica(server_url: str, replica_server: None) -> Iterator[tuple
     with _db.fresh_database(server_url, embedding_dim=384) as url:
         name = urlsplit(url).path.lstrip("/")
         replica_url = _replica("url", name).stdout.strip()
+        # A clone is on the primary at once: wait until the standby has replayed it too.
+        _replayed(url, _db.with_database(replica_url, "postgres"))
         yield url, replica_url
 
 
