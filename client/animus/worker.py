@@ -780,12 +780,23 @@ class Worker:
         except BaseException as exc:
             if lane is not None:
                 if isinstance(exc, AnimusError) and not isinstance(exc, ConnectionError):
-                    self._lanes.append(lane)  # the database refused the call: the lane is fine
+                    await self._keep_lane(lane)  # the database refused the call: the lane is fine
                 else:
                     await self._release_lane(lane)
             raise
-        self._lanes.append(lane)
+        await self._keep_lane(lane)
         return result
+
+    async def _keep_lane(self, lane: Db) -> None:
+        """Keep a lane for the next call, unless kept lanes would hold the pool's last free
+        connection: handlers, heartbeats and the LISTEN connection draw from the same pool, and
+        a handler waiting for a connection that an idle lane holds would wait forever (seen: a
+        pool of 2, the demo's, hung with one lane and the LISTEN connection)."""
+        pool = self.db.pool
+        if pool is not None and len(self._lanes) < pool.get_max_size() - 2:
+            self._lanes.append(lane)
+        else:
+            await self._release_lane(lane)
 
     async def _release_lane(self, lane: Db) -> None:
         pool = self.db.pool
