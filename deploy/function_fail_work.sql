@@ -3,7 +3,8 @@
 -- check), then the item.
 -- Each failed attempt is recorded in animus.work_attempts, so the history outlives
 -- outcome_error, which complete_work clears. The work type's policy (animus.work_type_policies,
--- read by primary key on this failure path only) comes before the queue's: its max_attempts
+-- read by primary key on this failure path only) comes before the queue's: its backoff through
+-- animus._retry_delay (the one formula, reworked after this change), and its max_attempts
 -- applies to an item submitted without one and is written onto the item when it is requeued,
 -- so read_work's dead-lettering of a crashed worker's item counts the same attempts.
 BEGIN;
@@ -20,9 +21,6 @@ DECLARE
     locked bigint;
     settled record;
     type_max_attempts integer;
-    type_base integer;
-    type_cap integer;
-    delay integer;
 BEGIN
     IF fail_work.retry_delay_seconds < 0 THEN
         RAISE EXCEPTION 'retry_delay_seconds must be 0 or more, got %', fail_work.retry_delay_seconds
@@ -41,8 +39,7 @@ BEGIN
         -- EXECUTE leaves FOUND alone: the row count says whether the message was there.
         GET DIAGNOSTICS locked = ROW_COUNT;
         IF locked > 0 THEN
-            SELECT p.max_attempts, p.retry_base_seconds, p.retry_cap_seconds
-            INTO type_max_attempts, type_base, type_cap
+            SELECT p.max_attempts INTO type_max_attempts
             FROM animus.work_type_policies p WHERE p.work_type = item.work_type;
             UPDATE animus.work_items w
             SET state = CASE WHEN w.attempts >= coalesce(w.max_attempts, type_max_attempts, 5) THEN 'dead' ELSE 'queued' END,
@@ -58,20 +55,11 @@ BEGIN
                 IF settled.state = 'dead' THEN
                     PERFORM pgmq.archive(item.queue_name, item.pgmq_msg_id);
                 ELSE
-                    IF fail_work.retry_delay_seconds IS NOT NULL THEN
-                        delay := fail_work.retry_delay_seconds;
-                    ELSIF type_base IS NOT NULL THEN
-                        -- The type's backoff, computed as _retry_delay computes the queue's.
-                        delay := CASE WHEN type_base = 0 OR type_cap = 0 THEN 0
-                                      ELSE floor(d.full / 2 + random() * d.full / 2)::integer END
-                                 FROM (SELECT least(type_cap::float8,
-                                                    type_base * power(2::float8, least(greatest(settled.attempts, 1) - 1, 30))) AS full) AS d;
-                    ELSE
-                        delay := coalesce(animus._retry_delay(item.queue_name, settled.attempts), 0);
-                    END IF;
                     EXECUTE format('UPDATE pgmq.%I SET vt = clock_timestamp() + make_interval(secs => $2) WHERE msg_id = $1',
                                    animus._pgmq_relation(item.queue_name, 'queue'))
-                        USING item.pgmq_msg_id, delay;
+                        USING item.pgmq_msg_id,
+                              coalesce(fail_work.retry_delay_seconds,
+                                       animus._retry_delay(item.queue_name, settled.attempts, item.work_type), 0);
                 END IF;
                 RETURN settled.state;
             END IF;

@@ -2,6 +2,6 @@
 BEGIN;
 
 SELECT 1/COUNT(*) FROM pg_catalog.pg_proc
-WHERE oid = to_regprocedure('animus._retry_delay(text, integer)') AND prosecdef;
+WHERE oid = to_regprocedure('animus._retry_delay(text, integer, text)') AND prosecdef;
 
 ROLLBACK;

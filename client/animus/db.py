@@ -56,6 +56,7 @@ REQUIRED_CHANGES: Mapping[str, int] = MappingProxyType(
         "function_complete_work": 3,
         "function_complete_work_batch": 2,
         "function_fail_work": 3,
+        "function__retry_delay": 2,  # fail_work's backoff, which now reads the type's policy
         "function_release_work": 1,
         "function_work_result": 1,
         "function_set_work_type_policy": 1,
