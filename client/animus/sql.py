@@ -265,7 +265,38 @@ class SqlCaller(ABC):
         ``on_primary`` is false, else on the primary."""
 
 
+# --- the CLI's server checks (animus db deploy --url, db restore, --version) -------------------
+#: pg_cron can live in this database: preloaded, and cron.database_name names it (pg_cron
+#: creates its extension only there). script/db asks the same of the embedded cluster.
+PG_CRON_HERE = (
+    "SELECT current_setting('cron.database_name', true) = current_database() AND "
+    "'pg_cron' = ANY (string_to_array(replace("
+    "current_setting('shared_preload_libraries'), ' ', ''), ','))"
+)
+SCHEMA_PRESENT = "SELECT to_regnamespace('animus') IS NOT NULL"
+DEPLOYED_CHANGES_PRESENT = "SELECT to_regprocedure('animus.deployed_changes()') IS NOT NULL"
+#: The newest Sqitch tag deployed and how many changes were deployed up to it (the registry;
+#: a role that may not read it gets an error, and --version falls back to the change names).
+DEPLOYED_RELEASE = """
+SELECT t.tag,
+       (SELECT count(*) FROM sqitch.changes c
+         WHERE c.project = 'animus' AND c.committed_at <= x.committed_at) AS position
+  FROM sqitch.tags t JOIN sqitch.changes x USING (change_id)
+ WHERE t.project = 'animus'
+ ORDER BY x.committed_at DESC
+ LIMIT 1
+"""
+#: What a restore brought: rows of the main tables, and (where pg_cron lives) animus's jobs.
+RESTORED_COUNTS = (
+    "SELECT (SELECT count(*) FROM animus.queues) AS queues,"
+    " (SELECT count(*) FROM animus.work_items) AS work_items,"
+    " (SELECT count(*) FROM animus.memories) AS memories,"
+    " (SELECT count(*) FROM animus.schedules) AS schedules"
+)
+ANIMUS_CRON_JOBS = "SELECT count(*) FROM cron.job WHERE jobname LIKE 'animus:%'"
+
 __all__ = [
+    "ANIMUS_CRON_JOBS",
     "ARCHIVE_WORK",
     "CANCEL_WORK",
     "COMPLETE_WORK",
@@ -276,6 +307,8 @@ __all__ = [
     "CREATE_QUEUE_LAYOUT",
     "DELETE_WORK",
     "DEPLOYED_CHANGES",
+    "DEPLOYED_CHANGES_PRESENT",
+    "DEPLOYED_RELEASE",
     "EMBEDDING_DIM",
     "EXTEND_WORK",
     "FAIL_WORK",
@@ -290,12 +323,15 @@ __all__ = [
     "LIST_SCHEDULES",
     "MEMORIES_TO_REEMBED",
     "PAUSE_SCHEDULE",
+    "PG_CRON_HERE",
     "PURGE",
     "READ_WORK",
     "RECONCILE",
     "RELEASE_WORK",
     "REQUEUE_DEAD",
+    "RESTORED_COUNTS",
     "SCHEDULE_WORK",
+    "SCHEMA_PRESENT",
     "SEARCH_MEMORY",
     "SETTLED_CHANNEL",
     "SET_EMBEDDINGS",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from .. import sql
 from ..errors import AnimusError, map_db_error
 from . import _repo
 from ._args import add_command, add_group, common_options, opt
@@ -201,7 +202,7 @@ async def _restore_checks(url: str) -> tuple[str, bool]:
     conn = await _connect(url)
     try:
         database = str(await conn.fetchval("SELECT current_database()"))
-        if await conn.fetchval("SELECT to_regnamespace('animus') IS NOT NULL"):
+        if await conn.fetchval(sql.SCHEMA_PRESENT):
             raise UsageError(
                 f"database {database} already holds an animus schema",
                 hint="restore into an empty database (createdb NAME, then --url for it), or a "
@@ -210,13 +211,7 @@ async def _restore_checks(url: str) -> tuple[str, bool]:
         for role in ("animus_app", "animus_ops"):
             if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
                 await conn.execute(f"CREATE ROLE {role} NOLOGIN")
-        cron_here = bool(
-            await conn.fetchval(
-                "SELECT current_setting('cron.database_name', true) = current_database() AND "
-                "'pg_cron' = ANY (string_to_array(replace("
-                "current_setting('shared_preload_libraries'), ' ', ''), ','))"
-            )
-        )
+        cron_here = bool(await conn.fetchval(sql.PG_CRON_HERE))
         return database, cron_here
     except asyncpg.PostgresError as exc:
         raise map_db_error(exc) from exc
@@ -244,17 +239,10 @@ async def _apply_role_settings(url: str, database: str, settings: list[tuple[str
 async def _restored_summary(url: str, cron_here: bool) -> dict[str, Any]:
     conn = await _connect(url)
     try:
-        row = await conn.fetchrow(
-            "SELECT (SELECT count(*) FROM animus.queues) AS queues,"
-            " (SELECT count(*) FROM animus.work_items) AS work_items,"
-            " (SELECT count(*) FROM animus.memories) AS memories,"
-            " (SELECT count(*) FROM animus.schedules) AS schedules"
-        )
+        row = await conn.fetchrow(sql.RESTORED_COUNTS)
         summary = dict(row) if row is not None else {}
         if cron_here:
-            summary["pg_cron_jobs"] = await conn.fetchval(
-                "SELECT count(*) FROM cron.job WHERE jobname LIKE 'animus:%'"
-            )
+            summary["pg_cron_jobs"] = await conn.fetchval(sql.ANIMUS_CRON_JOBS)
         return summary
     finally:
         await conn.close()

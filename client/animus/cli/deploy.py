@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from .. import sql
 from ..errors import AnimusError
 from ..schema import project_dir, read_plan
 from ._errors import EXIT_OK
@@ -111,15 +112,11 @@ async def _prepare(url: str, database: str) -> bool:
     except (OSError, asyncpg.PostgresError) as exc:
         raise map_db_error(exc) from exc
     try:
-        cron_here = await conn.fetchval(
-            "SELECT current_setting('cron.database_name', true) = current_database() AND "
-            "'pg_cron' = ANY (string_to_array(replace("
-            "current_setting('shared_preload_libraries'), ' ', ''), ','))"
-        )
+        cron_here = await conn.fetchval(sql.PG_CRON_HERE)
         if cron_here:
             await conn.execute("SET client_min_messages = warning")
             await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
-        return bool(await conn.fetchval("SELECT to_regnamespace('animus') IS NULL"))
+        return not await conn.fetchval(sql.SCHEMA_PRESENT)
     finally:
         await conn.close()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .. import __version__
+from .. import __version__, sql
 from ..schema import Plan, Release, project_dir, read_plan
 from ._connect import resolve_target
 from ._errors import EXIT_OK
@@ -20,16 +20,6 @@ from ._output import Output
 
 #: Seconds ``--version`` waits for the database before it says it cannot reach it.
 CONNECT_TIMEOUT = 3.0
-
-_TAG_SQL = """
-SELECT t.tag,
-       (SELECT count(*) FROM sqitch.changes c
-         WHERE c.project = 'animus' AND c.committed_at <= x.committed_at) AS position
-  FROM sqitch.tags t JOIN sqitch.changes x USING (change_id)
- WHERE t.project = 'animus'
- ORDER BY x.committed_at DESC
- LIMIT 1
-"""
 
 
 async def _database(url: str, plan: Plan | None) -> tuple[Release | None, list[str], str | None]:
@@ -43,11 +33,11 @@ async def _database(url: str, plan: Plan | None) -> tuple[Release | None, list[s
     except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         return None, [], f"cannot connect: {map_db_error(exc).message}"
     try:
-        if await conn.fetchval("SELECT to_regprocedure('animus.deployed_changes()')") is None:
+        if not await conn.fetchval(sql.DEPLOYED_CHANGES_PRESENT):
             return None, [], "the animus schema is not deployed there"
-        names = [r[0] for r in await conn.fetch("SELECT animus.deployed_changes()")]
+        names = [r["change"] for r in await conn.fetch(sql.DEPLOYED_CHANGES)]
         try:
-            row = await conn.fetchrow(_TAG_SQL)
+            row = await conn.fetchrow(sql.DEPLOYED_RELEASE)
         except asyncpg.PostgresError:  # the role may not read Sqitch's registry
             row = None
     finally:
